@@ -1,0 +1,84 @@
+# Trợ lý VssID — every set-up step lives here; CI calls only `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint freeze \
+        telegram-webhook telegram-polling agent-cli db clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	@py=$$(scripts/find_python310.sh) || exit 1; \
+	  [ -x $(PY) ] || { echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed ## Create .venv (Python 3.10) and install pinned dependencies
+
+setup-browser: ## Install Debian's Chromium for the browser tests (needs root)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@/usr/bin/chromium --version
+
+db: setup ## Create/upgrade the records database and seed demo data
+	$(PY) -m actions.db.manage upgrade
+	$(PY) -m actions.db.manage seed
+
+generate: setup ## Regenerate data/nlu/faq.yml from kb/
+	$(PY) -m kb.generate
+
+train: generate ## Train the model if data/, kb/, domain.yml or config.yml changed
+	$(PY) scripts/train.py
+
+run: train ## Run the assistant: action server + Rasa server + web page (Ctrl-C stops)
+	$(PY) scripts/run.py
+
+shell: train ## Talk to the assistant in the terminal (rasa shell)
+	$(RASA) run actions --actions actions -p 5055 & pid=$$!; trap "kill $$pid" EXIT; \
+	  $(RASA) shell -m models --endpoints endpoints.yml
+
+test: setup setup-browser ## Run every test (validates data, trains if needed, unit + end-to-end + browser)
+	$(PY) -m kb.generate --check
+	$(RASA) data validate --data data --domain domain.yml --config config.yml --fail-on-warnings
+	$(PY) scripts/train.py
+	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: setup ## Run the tests that need no trained model or browser
+	$(VENV)/bin/pytest -m "not e2e and not browser" $(PYTEST_ARGS)
+
+NLU ?= tests/nlu_test.yml
+eval: train ## NLU report (ours vs stock) on NLU=path (default tests/nlu_test.yml)
+	$(PY) bench/eval_nlu.py --nlu $(NLU) --config config.yml --stock bench/config_stock.yml
+
+bench: train ## Latency/throughput and model-load benchmarks (see bench/RESULTS.md)
+	$(PY) bench/model_load.py
+	$(PY) bench/load_test.py
+
+lint: setup ## ruff
+	$(VENV)/bin/ruff check .
+
+freeze: ## Re-pin requirements.txt from the venv
+	(echo "# Exact pins for Python 3.10 (pip freeze of the working venv). Update with: make freeze"; \
+	  $(PY) -m pip freeze | grep -v '^-e') > requirements.txt
+
+telegram-webhook: setup ## Register the Telegram webhook: make telegram-webhook URL=https://host
+	@test -n "$(URL)" || { echo "usage: make telegram-webhook URL=https://your-public-host"; exit 2; }
+	$(PY) scripts/telegram_webhook.py --url "$(URL)"
+
+telegram-polling: setup ## Run the Telegram bot by long polling (no public URL needed)
+	$(PY) scripts/telegram_polling.py
+
+agent-cli: setup ## Hotline agent CLI: make agent-cli ARGS="queue"
+	$(PY) scripts/agent_cli.py $(ARGS)
+
+clean: ## Remove trained models and local databases
+	rm -rf models var results test-artifacts

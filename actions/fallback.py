@@ -1,0 +1,91 @@
+"""Low-confidence fallback: ask to rephrase and offer the closest topics; escalate on repeat."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.constants import (
+    ACTION_HANDOFF,
+    ACTION_SUGGEST_TOPICS,
+    INTENT_FAQ,
+    INTENT_NLU_FALLBACK,
+    UTTER_ASK_REPHRASE,
+)
+
+MAX_SUGGESTIONS = 3
+FAILURES_BEFORE_HANDOFF = 2
+
+# Intents worth offering as a button, with their Vietnamese labels.
+SUGGESTABLE_INTENTS = {
+    "lookup_bhxh_code": "Tra cứu mã số BHXH của tôi",
+    "check_bhyt_card": "Kiểm tra thẻ BHYT của tôi",
+    "check_contribution": "Xem quá trình đóng BHXH",
+    "check_benefits": "Xem các khoản hưởng BHXH",
+    "find_office": "Tìm cơ quan BHXH",
+    "find_facility": "Tìm cơ sở khám chữa bệnh BHYT",
+    "request_human": "Gặp nhân viên hỗ trợ",
+}
+
+
+@lru_cache(maxsize=1)
+def _faq_titles() -> dict[str, str]:
+    from kb import topic_titles
+
+    return topic_titles()
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many user turns in a row, ending with the latest, fell below the NLU threshold."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") != "user":
+            continue
+        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        if intent != INTENT_NLU_FALLBACK:
+            break
+        count += 1
+    return count
+
+
+def closest_topics(parse_data: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> list[tuple[str, str]]:
+    """(title, payload) of the most likely topics from the classifier and response selector."""
+    ranking = {r["name"]: r.get("confidence", 0.0) for r in parse_data.get("intent_ranking", [])}
+    scored: list[tuple[float, str, str]] = []
+    for intent, title in SUGGESTABLE_INTENTS.items():
+        if intent in ranking:
+            scored.append((ranking[intent], title, f"/{intent}"))
+    faq_confidence = ranking.get(INTENT_FAQ, 0.0)
+    faq_ranking = (parse_data.get("response_selector") or {}).get(INTENT_FAQ, {}).get("ranking", [])
+    titles = _faq_titles()
+    for item in faq_ranking:
+        key = item.get("intent_response_key", "")
+        topic = key.split("/", 1)[-1]
+        if topic in titles:
+            scored.append((faq_confidence * item.get("confidence", 0.0), titles[topic], f"/{key}"))
+    scored.sort(key=lambda entry: entry[0], reverse=True)
+    return [(title, payload) for _, title, payload in scored[:limit]]
+
+
+class ActionSuggestTopics(Action):
+    """First failure: rephrase + closest topics. Second failure in a row: hand over."""
+
+    def name(self) -> str:
+        return ACTION_SUGGEST_TOPICS
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        if consecutive_fallbacks(tracker) >= FAILURES_BEFORE_HANDOFF:
+            return [FollowupAction(ACTION_HANDOFF)]
+        buttons = [{"title": title, "payload": payload}
+                   for title, payload in closest_topics(tracker.latest_message or {})]
+        if not any(button["payload"] == "/request_human" for button in buttons):
+            buttons.append({"title": SUGGESTABLE_INTENTS["request_human"], "payload": "/request_human"})
+        dispatcher.utter_message(response=UTTER_ASK_REPHRASE, buttons=buttons)
+        return []

@@ -1,0 +1,1 @@
+"""Rasa input channels of Trợ lý VssID (web widget, Telegram, agent console)."""

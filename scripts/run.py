@@ -1,0 +1,43 @@
+"""`make run`: prepare the database, then run the action server and the Rasa server together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from vssid.launcher import Stack, latest_model
+from vssid.settings import PROJECT_ROOT
+
+
+def main() -> int:
+    subprocess.check_call([sys.executable, "-m", "actions.db.manage", "upgrade"], cwd=PROJECT_ROOT)
+    subprocess.check_call([sys.executable, "-m", "actions.db.manage", "seed"], cwd=PROJECT_ROOT)
+    port = int(os.environ.get("RASA_PORT", "5005"))
+    stack = Stack(model=latest_model(), rasa_port=port,
+                  action_port=int(os.environ.get("ACTION_PORT", "5055")))
+
+    def _stop(signum: int, _frame: object) -> None:
+        print("\nStopping the Rasa server and the action server...", flush=True)
+        stack.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print("Starting the action server and the Rasa server (Ctrl-C stops both)...", flush=True)
+    stack.start()
+    print(f"""
+Trợ lý VssID is running.
+  Web chat (demo page): {stack.url}/webhooks/webchat/
+  Agent console:        {stack.url}/webhooks/agent/   (token: $AGENT_TOKEN)
+  REST channel:         POST {stack.url}/webhooks/rest/webhook
+  Action server:        {stack.action_url}/health
+Press Ctrl-C to stop.""", flush=True)
+    code = stack.wait()
+    stack.stop()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

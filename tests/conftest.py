@@ -1,0 +1,136 @@
+"""Shared fixtures: the running stack (action server + Rasa server + fake Telegram Bot API).
+
+The stack uses a fresh SQLite directory by default; when TEST_DATABASE_URL is set (CI), the
+records/queue database and the tracker store live in a fresh PostgreSQL database and the lock
+store in Redis (TEST_REDIS_URL), so the end-to-end tests exercise the production set-up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from vssid.launcher import Stack, free_port, latest_model
+from vssid.settings import PROJECT_ROOT
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+TEST_SECRETS = {
+    "WEBCHAT_SECRET": "test-webchat-secret-0123456789abcdef",
+    "AGENT_TOKEN": "test-agent-token",
+    "TELEGRAM_TOKEN": "123456:TEST-TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET": "test-telegram-secret",
+}
+
+
+def _fresh_postgres_database(base_url: str, name: str) -> str:
+    """Drop and create database `name` on the server of `base_url`; return its URL."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(base_url, isolation_level="AUTOCOMMIT", future=True)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return str(sa.engine.make_url(base_url).set(database=name))
+
+
+@dataclass
+class RasaStack:
+    """What tests see of the running stack."""
+
+    stack: Stack
+    env: dict[str, str]
+    telegram: Any = None
+    sessions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+    @property
+    def api_token(self) -> str:
+        return self.stack.env["RASA_API_TOKEN"]
+
+    def send(self, sender: str, text: str, timeout: float = 30) -> list[dict[str, Any]]:
+        """Send `text` as `sender` over the REST channel; return the bot's messages."""
+        response = requests.post(f"{self.url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def texts(self, sender: str, text: str) -> list[str]:
+        return [m.get("text", "") for m in self.send(sender, text) if m.get("text")]
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        response = requests.get(f"{self.url}/conversations/{sender}/tracker",
+                                params={"token": self.api_token}, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def restart(self) -> None:
+        """Stop and start the action server and the Rasa server (stores keep their data)."""
+        self.stack.restart()
+
+
+def _ensure_model() -> Path:
+    subprocess.check_call([sys.executable, str(PROJECT_ROOT / "scripts" / "train.py")], cwd=PROJECT_ROOT)
+    return latest_model()
+
+
+@pytest.fixture(scope="session")
+def stack_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment of the test stack (databases, secrets); also usable by tests that talk to the DB."""
+    var_dir = tmp_path_factory.mktemp("stack-var")
+    env = {**TEST_SECRETS, "VSSID_VAR_DIR": str(var_dir), "OTP_TTL_SECONDS": "300"}
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if pg:
+        suffix = uuid.uuid4().hex[:8]
+        env["DATABASE_URL"] = _fresh_postgres_database(pg, f"vssid_e2e_{suffix}")
+        env["TRACKER_STORE_URL"] = _fresh_postgres_database(pg, f"vssid_tracker_{suffix}")
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{var_dir / 'vssid.db'}"
+        env["TRACKER_STORE_URL"] = f"sqlite:///{var_dir / 'tracker.db'}"
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if redis_url:
+        env["LOCK_STORE_URL"] = redis_url
+    return env
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
+    """A trained model served by a real Rasa server and action server, for end-to-end tests."""
+    from tests.fakes.fake_telegram_api import FakeTelegramAPI
+
+    model = _ensure_model()
+    env = dict(stack_env)
+    for command in ("upgrade", "seed"):
+        subprocess.check_call([sys.executable, "-m", "actions.db.manage", command], cwd=PROJECT_ROOT,
+                              env={**os.environ, **env})
+    telegram = FakeTelegramAPI()
+    telegram.start()
+    env["TELEGRAM_API_BASE_URL"] = telegram.base_url
+    rasa_port = free_port()
+    env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
+    log_dir = ARTIFACTS / "stack-logs"
+    stack = Stack(model=model, rasa_port=rasa_port, action_port=free_port(), interface="127.0.0.1",
+                  env=env, log_dir=log_dir)
+    try:
+        stack.start()
+        yield RasaStack(stack=stack, env={**env, **stack.env}, telegram=telegram)
+    finally:
+        stack.stop()
+        telegram.stop()
+
+
+def new_sender(prefix: str = "test") -> str:
+    """A conversation id nobody else uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"

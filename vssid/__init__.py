@@ -1,0 +1,1 @@
+"""Shared runtime code for Trợ lý VssID (settings, privacy, stores, NLU components)."""

@@ -1,0 +1,144 @@
+"""Start and stop the action server and the Rasa server as one unit.
+
+Used by `make run` (foreground, Ctrl-C stops both) and by the test suite's stack fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vssid.settings import PROJECT_ROOT
+
+RASA = str(Path(sys.executable).with_name("rasa"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latest_model(models_dir: Path = PROJECT_ROOT / "models") -> Path:
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise FileNotFoundError(f"No trained model in {models_dir}: run `make train` first.")
+    return models[-1]
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float, name: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{name} not ready at {url} after {timeout:.0f} s")
+
+
+@dataclass
+class Stack:
+    """A running action server + Rasa server pair."""
+
+    model: Path
+    rasa_port: int = 5005
+    action_port: int = 5055
+    interface: str = "0.0.0.0"
+    env: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    workdir: Path = PROJECT_ROOT
+    _procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def _environ(self) -> dict[str, str]:
+        environ = {**os.environ, **self.env}
+        environ.setdefault("RASA_API_TOKEN", secrets.token_urlsafe(24))
+        environ.setdefault("RASA_URL", self.url)
+        environ.setdefault("PYTHONPATH", str(PROJECT_ROOT))
+        environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+        environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        self.env.setdefault("RASA_API_TOKEN", environ["RASA_API_TOKEN"])
+        return environ
+
+    def _endpoints_file(self) -> Path:
+        """endpoints.yml with this stack's action server port."""
+        source = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
+        text = source.replace("http://127.0.0.1:5055/webhook", f"{self.action_url}/webhook")
+        target = (self.log_dir or PROJECT_ROOT / "var") / f"endpoints-{self.rasa_port}.yml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def _spawn(self, name: str, args: list[str], environ: dict[str, str]) -> None:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{name}.out", "ab")  # noqa: SIM115 - closed with the process
+        self._procs[name] = subprocess.Popen(
+            args, cwd=self.workdir, env=environ, stdout=out, stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
+        )
+
+    def start_actions(self, timeout: float = 60) -> None:
+        environ = self._environ()
+        self._spawn("actions", [RASA, "run", "actions", "--actions", "actions",
+                                "-p", str(self.action_port)], environ)
+        _wait_http(f"{self.action_url}/health", self._procs["actions"], timeout, "action server")
+
+    def start_rasa(self, timeout: float = 120) -> None:
+        environ = self._environ()
+        args = [RASA, "run", "-m", str(self.model), "--enable-api", "--auth-token", environ["RASA_API_TOKEN"],
+                "-i", self.interface, "-p", str(self.rasa_port), "--credentials",
+                str(PROJECT_ROOT / "credentials.yml"), "--endpoints", str(self._endpoints_file()),
+                "--cors", "*"]
+        self._spawn("rasa", args, environ)
+        _wait_http(f"{self.url}/", self._procs["rasa"], timeout, "Rasa server")
+
+    def start(self) -> Stack:
+        self.start_actions()
+        self.start_rasa()
+        return self
+
+    def stop(self, timeout: float = 20) -> None:
+        for name in ("rasa", "actions"):
+            proc = self._procs.pop(name, None)
+            if proc is None or proc.poll() is not None:
+                continue
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def wait(self) -> int:
+        """Block until either server exits; return its exit code."""
+        while True:
+            for name, proc in self._procs.items():
+                code = proc.poll()
+                if code is not None:
+                    print(f"{name} exited with code {code}", file=sys.stderr)
+                    return code
+            time.sleep(0.5)

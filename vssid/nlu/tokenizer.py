@@ -1,0 +1,61 @@
+"""Tokenizer that keeps the user's text and offsets but hands featurizers a folded form.
+
+Each ``Token`` has ``text`` = the original substring (so entity offsets and ``message.text`` stay
+exact) and ``lemma`` = the folded, teencode-expanded form from ``vssid.nlu.normalize``.
+``CountVectorsFeaturizer`` reads ``lemma`` when ``use_lemma: true`` (its default) and ``text`` when
+``use_lemma: false``, so config.yml can featurize both forms with stock featurizers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from vssid.nlu.normalize import WORD_PATTERN, normalize_word
+
+
+def tokenize_text(text: str) -> list[Token]:
+    """Word tokens of ``text`` with exact offsets; ``lemma`` holds the normalized form."""
+    tokens = [
+        Token(match.group(0), match.start(), match.end(), lemma=normalize_word(match.group(0)))
+        for match in WORD_PATTERN.finditer(text)
+    ]
+    if not tokens and text.strip():
+        # Only punctuation or emoji ("??", ":)"): keep one token so featurizers see something.
+        stripped = text.strip()
+        start = text.index(stripped)
+        tokens = [Token(stripped, start, start + len(stripped), lemma=stripped)]
+    return tokens
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class VietnameseFoldingTokenizer(Tokenizer):
+    """Regex word tokenizer for Vietnamese with folded lemmas (see module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VietnameseFoldingTokenizer:
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        return tokenize_text(message.get(attribute))
