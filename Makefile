@@ -6,6 +6,7 @@ RASA := $(VENV)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint freeze \

@@ -27,7 +27,7 @@ DEFAULT_OUT = REPO_ROOT / "data" / "nlu" / "faq.yml"
 HOTLINE = "1900.9068"
 HOTLINE_HINT = (
     f"Nếu vẫn chưa làm được, bạn gọi tổng đài {HOTLINE} (hỗ trợ 24/7) "
-    "hoặc bấm \"Gặp nhân viên\" để được giúp đỡ."
+    'hoặc bấm "Gặp nhân viên" để được giúp đỡ.'
 )
 HUMAN_BUTTON = {"title": "Gặp nhân viên", "payload": "/request_human"}
 
@@ -41,6 +41,10 @@ class _Block(str):
     """A string dumped as a YAML literal block (``|``)."""
 
 
+class _Quoted(str):
+    """A string dumped double-quoted (``version: "3.1"``, as Rasa's docs write it)."""
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 
@@ -49,7 +53,12 @@ def _represent_block(dumper: yaml.SafeDumper, value: _Block) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="|")
 
 
+def _represent_quoted(dumper: yaml.SafeDumper, value: _Quoted) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
+
+
 _Dumper.add_representer(_Block, _represent_block)
+_Dumper.add_representer(_Quoted, _represent_quoted)
 
 
 def response_text(topic: Topic) -> str:
@@ -69,15 +78,12 @@ def response_buttons(topic: Topic, titles: dict[str, str]) -> list[dict[str, str
 def build_document(topics: Sequence[Topic]) -> dict[str, Any]:
     ordered = sorted(topics, key=lambda t: t.topic)
     titles = {t.topic: t.title for t in ordered}
-    nlu = [
-        {"intent": t.intent, "examples": _Block("".join(f"- {e}\n" for e in t.examples))}
-        for t in ordered
-    ]
+    nlu = [{"intent": t.intent, "examples": _Block("".join(f"- {e}\n" for e in t.examples))} for t in ordered]
     responses = {
         t.response: [{"text": _Block(response_text(t)), "buttons": response_buttons(t, titles)}]
         for t in ordered
     }
-    return {"version": "3.1", "nlu": nlu, "responses": responses}
+    return {"version": _Quoted("3.1"), "nlu": nlu, "responses": responses}
 
 
 def render(topics: Sequence[Topic]) -> str:

@@ -150,11 +150,7 @@ def _parse_file(path: Path, problems: list[str]) -> Topic | None:
 
 
 def _is_str_list(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(v, str) and v.strip() for v in value)
-    )
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) and v.strip() for v in value)
 
 
 def _check_set(topics: Iterable[Topic]) -> list[str]:

@@ -75,6 +75,7 @@ class Stack:
         environ.setdefault("PYTHONPATH", str(PROJECT_ROOT))
         environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
         environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
         self.env.setdefault("RASA_API_TOKEN", environ["RASA_API_TOKEN"])
         return environ
 

@@ -5,12 +5,10 @@ Schema changes go through Alembic (see the handoff migration in ``migrations/ver
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
-from actions.db.base import Base
+from actions.db.base import Base, UtcDateTime, utcnow
 
 STATUS_OPEN = "open"
 STATUS_ASSIGNED = "assigned"
@@ -25,30 +23,6 @@ AUTHOR_BOT = "bot"
 AUTHOR_AGENT = "agent"
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UtcDateTime(sa.types.TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.engine.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.engine.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
 _ACTIVE = sa.text("status IN ('open', 'assigned')")
 
 
@@ -57,8 +31,8 @@ class Ticket(Base):
 
     __tablename__ = "handoff_tickets"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('open', 'assigned', 'resolved')", name="ck_handoff_tickets_status"),
-        sa.CheckConstraint("priority IN ('normal', 'high')", name="ck_handoff_tickets_priority"),
+        sa.CheckConstraint("status IN ('open', 'assigned', 'resolved')", name="status"),
+        sa.CheckConstraint("priority IN ('normal', 'high')", name="priority"),
         # The database, not the action, guarantees one active ticket per conversation.
         sa.Index("uq_handoff_tickets_active_conversation", "conversation_id", unique=True,
                  sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),

@@ -16,8 +16,9 @@ import unicodedata
 _LETTER_MAP = str.maketrans({"đ": "d", "ð": "d", "Đ": "d", "Ð": "d"})
 # Letters typed three or more times ("khongggg", "okkkk") carry no meaning.
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
-# Word tokens: letters or digits, never mixed ("sdt0912..." -> "sdt", "0912...").
-WORD_PATTERN = re.compile(r"[^\W\d_]+|\d+")
+# Word tokens: letters or digits, never mixed ("sdt0912..." -> "sdt", "0912..."). Combining marks
+# are part of a word: some Vietnamese keyboards send decomposed (NFD) text.
+WORD_PATTERN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+|\d+")
 
 # Teencode and abbreviations -> folded expansion. Keys are folded forms, so "đc" and "dc" both match.
 # Ambiguous shorthands ("a", "bt", "k" as thousand) are left out on purpose.

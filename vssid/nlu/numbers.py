@@ -1,4 +1,4 @@
-"""Deterministic extraction of phone numbers, BHXH codes, CCCD/CMND numbers, e-mails and ratings.
+"""Deterministic extraction of phone numbers, BHXH codes, CCCD/CMND numbers and e-mails.
 
 Pure functions (no Rasa imports). The rules, in order:
 
@@ -15,8 +15,7 @@ Pure functions (no Rasa imports). The rules, in order:
    "zalo", ...). Context is read in the text since the previous number (and, if that has no strong
    word, up to the next number). With no strong word, a weak BHXH word ("bhxh", "bảo hiểm") makes it
    a ``bhxh_code``; otherwise it is a ``phone``. Any other 10-digit number is a ``bhxh_code``.
-4. A rating is a digit 1-5 followed by "sao", "điểm", "*" or "/5", or a message that is just that digit.
-Values are normalized: digits only ("0912345678"), e-mails lower-cased, ratings as "1".."5".
+Values are normalized: digits only ("0912345678"), e-mails lower-cased.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ PHONE = "phone"
 BHXH_CODE = "bhxh_code"
 ID_NUMBER = "id_number"
 EMAIL = "email"
-RATING = "rating"
 
 
 @dataclass(frozen=True)
@@ -50,8 +48,6 @@ _AFTER_PLUS84 = re.compile(r"\)?[ .\-]?")
 _MONEY_AFTER = re.compile(r"\s*(?:đ|d|vnd|vnđ|đồng|dong|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|tỷ|ty|k)\b", re.I)
 _MOBILE = re.compile(r"0[35789]\d{8}")
 _LANDLINE = re.compile(r"02\d{9}")
-_RATING = re.compile(r"(?<!\d)([1-5])\s*(?:sao|điểm|diem|\*|⭐|/\s*5(?!\d))", re.I)
-_RATING_ONLY = re.compile(r"\s*([1-5])\s*[.!]?\s*")
 
 _PHONE_WORDS = ("sdt", "so dien thoai", "dien thoai", "dt", "so dt", "di dong", "phone", "zalo", "sim")
 _BHXH_WORDS = ("ma so", "ma bhxh", "ma bh", "so bhxh", "so so", "msbhxh", "mbhxh", "ma so bhxh", "ma the")
@@ -77,13 +73,6 @@ class _Group:
 
 def find_emails(text: str) -> list[EntitySpan]:
     return [EntitySpan(EMAIL, m.group(0).lower(), m.start(), m.end()) for m in _EMAIL.finditer(text)]
-
-
-def find_ratings(text: str) -> list[EntitySpan]:
-    only = _RATING_ONLY.fullmatch(text)
-    if only:
-        return [EntitySpan(RATING, only.group(1), only.start(1), only.end(1))]
-    return [EntitySpan(RATING, m.group(1), m.start(1), m.end(1)) for m in _RATING.finditer(text)]
 
 
 def _chains(text: str, blocked: list[tuple[int, int]]) -> list[list[_Group]]:
@@ -185,9 +174,7 @@ def find_numbers(text: str, blocked: list[tuple[int, int]] | None = None) -> lis
 
 
 def find_entities(text: str) -> list[EntitySpan]:
-    """All deterministic entities of ``text``, ordered by position."""
+    """E-mails and identifier numbers of ``text``, ordered by position."""
     emails = find_emails(text)
     numbers = find_numbers(text, blocked=[(e.start, e.end) for e in emails])
-    taken = [(n.start, n.end) for n in numbers]
-    ratings = [r for r in find_ratings(text) if not any(s <= r.start < e for s, e in taken)]
-    return sorted(emails + numbers + ratings, key=lambda span: span.start)
+    return sorted(emails + numbers, key=lambda span: span.start)

@@ -1,0 +1,64 @@
+"""Audit log and outbox helpers; they add rows to the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from actions.db.verification import AuditEntry, OutboxMessage
+from vssid.privacy import mask_number
+from vssid.settings import env
+
+# Audit events
+EVENT_LOOKUP_BHXH_CODE = "lookup_bhxh_code"
+EVENT_OTP_SENT = "otp_sent"
+EVENT_OTP_REFUSED = "otp_refused"
+EVENT_OTP_FAILED = "otp_failed"
+EVENT_VERIFIED = "verified"
+EVENT_REVOKED = "verification_revoked"
+EVENT_BHYT_CARD = "bhyt_card"
+EVENT_CONTRIBUTIONS = "contributions"
+EVENT_BENEFITS = "benefits"
+EVENT_DENIED = "personal_data_denied"
+
+OUTCOME_OK = "ok"
+OUTCOME_NOT_FOUND = "not_found"
+OUTCOME_LIMITED = "limited"
+OUTCOME_DENIED = "denied"
+
+PURPOSE_OTP = "otp"
+
+
+def subject_hash(number: str) -> str:
+    """Keyed hash of a personal number, to count attempts per person without storing the number."""
+    key = ("vssid-audit:" + env("OTP_SECRET")).encode()
+    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def add_audit_entry(session: Session, *, conversation_id: str, event: str, outcome: str,
+                    subject: str | None = None, detail: str | None = None,
+                    now: datetime | None = None) -> None:
+    """Record who (conversation) did what (event) about whom; `subject` is stored masked + hashed."""
+    entry = AuditEntry(
+        conversation_id=conversation_id,
+        event=event,
+        outcome=outcome,
+        subject=mask_number(subject) if subject else None,
+        subject_hash=subject_hash(subject) if subject else None,
+        detail=detail,
+    )
+    if now is not None:
+        entry.created_at = now
+    session.add(entry)
+
+
+def enqueue_sms(session: Session, *, phone: str, body: str, purpose: str,
+                now: datetime | None = None) -> None:
+    """Queue an SMS for the gateway (the demo has none: messages stay in the outbox)."""
+    message = OutboxMessage(channel="sms", recipient=phone, purpose=purpose, body=body)
+    if now is not None:
+        message.created_at = now
+    session.add(message)

@@ -1,0 +1,286 @@
+"""OTP identity verification of a conversation, kept server-side and keyed by conversation id.
+
+Use-case functions take a Session with no open transaction and own their transaction.
+Limits (see VerificationPolicy): an OTP lives 5 minutes and allows 3 tries; at most 3 OTPs
+per person per 15 minutes; 5 wrong codes for a person lock verification for 30 minutes; a
+verification lasts 15 minutes and only within the chat session that earned it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from actions.db.base import utcnow
+from actions.db.verification import OtpChallenge, Verification
+from actions.services import audit
+from actions.services.errors import (
+    NoPendingOtp,
+    OtpAttemptsExhausted,
+    OtpExpired,
+    OtpIncorrect,
+    OtpRequestLimit,
+    ServiceError,
+    VerificationLocked,
+)
+from actions.services.identifiers import OTP_LENGTH
+from actions.services.records import OtpSent
+from vssid.privacy import mask_number, mask_phone
+
+logger = logging.getLogger(__name__)
+
+PENDING = "pending"
+VERIFIED = "verified"
+EXPIRED = "expired"
+EXHAUSTED = "exhausted"
+CANCELLED = "cancelled"
+SUPERSEDED = "superseded"
+
+_HASH_ITERATIONS = 20_000
+OTP_SMS = "Ma xac thuc Tro ly VssID cua ban la {code}. Ma co hieu luc {minutes} phut. Khong chia se ma nay."
+
+
+def _env_seconds(name: str, default: int) -> timedelta:
+    return timedelta(seconds=int(os.environ.get(name) or default))
+
+
+@dataclass(frozen=True)
+class VerificationPolicy:
+    otp_ttl: timedelta = timedelta(minutes=5)
+    attempts_per_otp: int = 3
+    max_sends: int = 3
+    send_window: timedelta = timedelta(minutes=15)
+    lockout_failures: int = 5
+    lockout: timedelta = timedelta(minutes=30)
+    verification_ttl: timedelta = timedelta(minutes=15)
+    secret: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls) -> VerificationPolicy:
+        """Defaults, with OTP_TTL_SECONDS (tests shorten it) and OTP_SECRET (pepper for hashes)."""
+        return cls(otp_ttl=_env_seconds("OTP_TTL_SECONDS", 300), secret=os.environ.get("OTP_SECRET", ""))
+
+
+@dataclass(frozen=True)
+class VerifiedSubject:
+    bhxh_code: str
+    expires_at: datetime
+
+
+def hash_code(code: str, *, secret: str, salt: bytes | None = None) -> str:
+    """'salt$hash' (hex) of an OTP: salted, peppered PBKDF2, so a leaked table reveals no codes."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", code.encode(), salt + secret.encode(), _HASH_ITERATIONS)
+    return f"{salt.hex()}${digest.hex()}"
+
+
+def code_matches(code: str, stored: str, *, secret: str) -> bool:
+    salt_hex, _, _ = stored.partition("$")
+    return hmac.compare_digest(hash_code(code, secret=secret, salt=bytes.fromhex(salt_hex)), stored)
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10 ** OTP_LENGTH):0{OTP_LENGTH}d}"
+
+
+def _locked_until(session: Session, *, bhxh_code: str, now: datetime,
+                  policy: VerificationPolicy) -> datetime | None:
+    """When the person's lockout ends, if wrong codes since their last success reach the limit."""
+    last_success = session.execute(
+        select(func.max(Verification.verified_at)).where(Verification.bhxh_code == bhxh_code)
+    ).scalar_one()
+    since = now - policy.lockout
+    if last_success is not None and last_success > since:
+        since = last_success
+    failures, last_failure = session.execute(
+        select(func.coalesce(func.sum(OtpChallenge.failed_attempts), 0), func.max(OtpChallenge.last_failed_at))
+        .where(OtpChallenge.bhxh_code == bhxh_code, OtpChallenge.last_failed_at > since)
+    ).one()
+    if failures >= policy.lockout_failures and last_failure is not None:
+        return last_failure + policy.lockout
+    return None
+
+
+def request_otp(session: Session, *, conversation_id: str, bhxh_code: str, phone: str,
+                now: datetime | None = None, policy: VerificationPolicy | None = None) -> OtpSent:
+    """Send a new OTP for `bhxh_code` to `phone` via the outbox; earlier open codes stop working."""
+    now = now or utcnow()
+    policy = policy or VerificationPolicy.from_env()
+    with session.begin():
+        locked_until = _locked_until(session, bhxh_code=bhxh_code, now=now, policy=policy)
+        if locked_until is not None and locked_until > now:
+            audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_OTP_REFUSED,
+                                  outcome=audit.OUTCOME_LIMITED, subject=bhxh_code, detail="locked", now=now)
+            error: ServiceError = VerificationLocked(locked_until)
+        else:
+            error = _send_limit(session, bhxh_code=bhxh_code, now=now, policy=policy)
+        if error is None:
+            session.execute(
+                update(OtpChallenge)
+                .where(OtpChallenge.conversation_id == conversation_id, OtpChallenge.status == PENDING)
+                .values(status=SUPERSEDED, closed_at=now)
+            )
+            code = new_code()
+            challenge = OtpChallenge(conversation_id=conversation_id, bhxh_code=bhxh_code,
+                                     code_hash=hash_code(code, secret=policy.secret), created_at=now,
+                                     expires_at=now + policy.otp_ttl, failed_attempts=0, status=PENDING)
+            session.add(challenge)
+            minutes = max(1, int(policy.otp_ttl.total_seconds() // 60))
+            audit.enqueue_sms(session, phone=phone, body=OTP_SMS.format(code=code, minutes=minutes),
+                              purpose=audit.PURPOSE_OTP, now=now)
+            audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_OTP_SENT,
+                                  outcome=audit.OUTCOME_OK, subject=bhxh_code, now=now)
+        elif not isinstance(error, VerificationLocked):
+            audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_OTP_REFUSED,
+                                  outcome=audit.OUTCOME_LIMITED, subject=bhxh_code, detail="send_limit", now=now)
+    if error is not None:
+        logger.info("OTP refused for %s: %s", mask_number(bhxh_code), type(error).__name__)
+        raise error
+    logger.info("OTP sent for %s to %s", mask_number(bhxh_code), mask_phone(phone))
+    return OtpSent(masked_phone=mask_phone(phone), expires_at=now + policy.otp_ttl)
+
+
+def _send_limit(session: Session, *, bhxh_code: str, now: datetime,
+                policy: VerificationPolicy) -> OtpRequestLimit | None:
+    window_start = now - policy.send_window
+    sent = session.execute(
+        select(OtpChallenge.created_at)
+        .where(OtpChallenge.bhxh_code == bhxh_code, OtpChallenge.created_at > window_start)
+        .order_by(OtpChallenge.created_at)
+    ).scalars().all()
+    if len(sent) >= policy.max_sends:
+        return OtpRequestLimit(sent[-policy.max_sends] + policy.send_window)
+    return None
+
+
+def latest_challenge_subject(session: Session, *, conversation_id: str) -> str | None:
+    """BHXH code of the conversation's most recent challenge (to resend a code)."""
+    with session.begin():
+        return session.execute(
+            select(OtpChallenge.bhxh_code)
+            .where(OtpChallenge.conversation_id == conversation_id)
+            .order_by(OtpChallenge.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+
+def confirm_otp(session: Session, *, conversation_id: str, code: str, now: datetime | None = None,
+                policy: VerificationPolicy | None = None) -> VerifiedSubject:
+    """Check `code` against the conversation's open challenge; success verifies the conversation."""
+    now = now or utcnow()
+    policy = policy or VerificationPolicy.from_env()
+    error: ServiceError | None = None
+    result: VerifiedSubject | None = None
+    with session.begin():
+        challenge = session.execute(
+            select(OtpChallenge)
+            .where(OtpChallenge.conversation_id == conversation_id, OtpChallenge.status == PENDING)
+            .order_by(OtpChallenge.id.desc())
+            .limit(1)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if challenge is None:
+            error = NoPendingOtp()
+        else:
+            locked_until = _locked_until(session, bhxh_code=challenge.bhxh_code, now=now, policy=policy)
+            if locked_until is not None and locked_until > now:
+                challenge.status, challenge.closed_at = EXHAUSTED, now
+                error = VerificationLocked(locked_until)
+            elif challenge.expires_at <= now:
+                challenge.status, challenge.closed_at = EXPIRED, now
+                error = OtpExpired()
+            elif code_matches(code, challenge.code_hash, secret=policy.secret):
+                challenge.status, challenge.closed_at = VERIFIED, now
+                session.flush()
+                session.add(Verification(conversation_id=conversation_id, bhxh_code=challenge.bhxh_code,
+                                         challenge_id=challenge.id, verified_at=now,
+                                         expires_at=now + policy.verification_ttl))
+                audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_VERIFIED,
+                                      outcome=audit.OUTCOME_OK, subject=challenge.bhxh_code, now=now)
+                result = VerifiedSubject(challenge.bhxh_code, now + policy.verification_ttl)
+            else:
+                error = _record_failure(session, challenge, conversation_id=conversation_id, now=now,
+                                        policy=policy)
+    if error is not None:
+        raise error
+    assert result is not None
+    return result
+
+
+def _record_failure(session: Session, challenge: OtpChallenge, *, conversation_id: str, now: datetime,
+                    policy: VerificationPolicy) -> ServiceError:
+    challenge.failed_attempts += 1
+    challenge.last_failed_at = now
+    audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_OTP_FAILED,
+                          outcome=audit.OUTCOME_DENIED, subject=challenge.bhxh_code, now=now)
+    session.flush()
+    locked_until = _locked_until(session, bhxh_code=challenge.bhxh_code, now=now, policy=policy)
+    if locked_until is not None:
+        challenge.status, challenge.closed_at = EXHAUSTED, now
+        return VerificationLocked(locked_until)
+    attempts_left = policy.attempts_per_otp - challenge.failed_attempts
+    if attempts_left <= 0:
+        challenge.status, challenge.closed_at = EXHAUSTED, now
+        return OtpAttemptsExhausted()
+    return OtpIncorrect(attempts_left)
+
+
+def cancel_challenges(session: Session, *, conversation_id: str, now: datetime | None = None) -> int:
+    """Close the conversation's open challenges; returns how many were open."""
+    now = now or utcnow()
+    with session.begin():
+        return session.execute(
+            update(OtpChallenge)
+            .where(OtpChallenge.conversation_id == conversation_id, OtpChallenge.status == PENDING)
+            .values(status=CANCELLED, closed_at=now)
+        ).rowcount
+
+
+def revoke_verification(session: Session, *, conversation_id: str, now: datetime | None = None) -> int:
+    """End the conversation's verifications and open challenges (called at every session start).
+
+    Returns the number of verifications revoked.
+    """
+    now = now or utcnow()
+    with session.begin():
+        session.execute(
+            update(OtpChallenge)
+            .where(OtpChallenge.conversation_id == conversation_id, OtpChallenge.status == PENDING)
+            .values(status=CANCELLED, closed_at=now)
+        )
+        revoked = session.execute(
+            update(Verification)
+            .where(Verification.conversation_id == conversation_id, Verification.revoked_at.is_(None),
+                   Verification.expires_at > now)
+            .values(revoked_at=now)
+        ).rowcount
+        if revoked:
+            audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_REVOKED,
+                                  outcome=audit.OUTCOME_OK, now=now)
+    return revoked
+
+
+def current_verification(session: Session, *, conversation_id: str, not_before: datetime | None = None,
+                         now: datetime | None = None) -> VerifiedSubject | None:
+    """The conversation's valid verification, if any (not expired, not revoked, not older than
+    `not_before`, the start of the current chat session). Runs inside the caller's transaction."""
+    now = now or utcnow()
+    query = (
+        select(Verification)
+        .where(Verification.conversation_id == conversation_id, Verification.revoked_at.is_(None),
+               Verification.expires_at > now)
+        .order_by(Verification.id.desc())
+        .limit(1)
+    )
+    if not_before is not None:
+        query = query.where(Verification.verified_at >= not_before)
+    row = session.execute(query).scalar_one_or_none()
+    return VerifiedSubject(row.bhxh_code, row.expires_at) if row else None

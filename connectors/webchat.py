@@ -1,0 +1,253 @@
+"""Web chat channel: the widget's HTTP API, the widget's files and a demo page, all served by Rasa.
+
+Routes under /webhooks/webchat/:
+    GET  /                 demo page (Vietnamese) with the widget
+    GET  /static/<file>    widget.js, widget.css
+    GET  /health           {"status": "ok"}
+    POST /session          issue {session_id, token}
+    POST /message          send a user message; answer the conversation's new events
+    GET  /history          the latest shown events (after a page reload)
+    GET  /events?after=N   long poll for events appended later (e.g. a hotline agent's reply)
+
+Every route but the first four needs the headers `X-Webchat-Session: <session_id>` and
+`Authorization: Bearer <token>`. The widget reads everything it shows from the tracker store,
+so any Rasa process behind a load balancer can answer any request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from connectors import session_ids
+from connectors.webchat_events import METADATA_KEY, events_after, history, offered_payloads
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SESSION_HEADER = "X-Webchat-Session"
+_NO_STORE = {"Cache-Control": "no-store"}
+_DEMO_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_MAX_TITLE_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class WebChatSettings:
+    """Options of the `connectors.webchat.WebChatInput` entry in credentials.yml."""
+
+    poll_timeout: float = 25.0  # seconds a GET /events waits for something new
+    poll_interval: float = 1.0  # seconds between two reads of the tracker while waiting
+    history_limit: int = 100  # shown events sent after a page reload
+    max_message_length: int = 1000
+    start_payload: str = "/greet"  # sent, hidden, when a conversation opens empty; "" for none
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatSettings:
+        known = {name: value for name, value in (credentials or {}).items() if name in cls.__annotations__}
+        unknown = set(credentials or {}) - set(known)
+        if unknown:
+            logger.warning("webchat: ignoring unknown credentials keys %s", sorted(unknown))
+        defaults = cls()
+        return cls(**{name: type(getattr(defaults, name))(value) for name, value in known.items()})
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A validated POST /message body."""
+
+    text: str
+    after: int = 0
+    message_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_incoming(body: Any, *, max_length: int) -> Incoming:
+    """Validate the widget's message body; raise ValueError with a short reason."""
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("text is required")
+    if len(text) > max_length:
+        raise ValueError(f"text is longer than {max_length} characters")
+    after = body.get("after", 0)
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise ValueError("after must be a non-negative integer")
+    message_id = body.get("message_id")
+    if message_id is not None and not (isinstance(message_id, str) and _MESSAGE_ID.match(message_id)):
+        raise ValueError("message_id must be 8-64 URL-safe characters")
+    webchat: dict[str, Any] = {}
+    title = body.get("title")
+    if isinstance(title, str) and title.strip():
+        webchat["title"] = title.strip()[:_MAX_TITLE_LENGTH]
+    if body.get("hidden") is True:
+        webchat["hidden"] = True
+    return Incoming(text=text.strip(), after=after, message_id=message_id,
+                    metadata={METADATA_KEY: webchat} if webchat else {})
+
+
+def _int_arg(request: Request, name: str, default: int) -> int:
+    try:
+        return max(int(request.args.get(name, default)), 0)
+    except ValueError:
+        return default
+
+
+def _error(status: int, error: str, detail: str = "") -> HTTPResponse:
+    return response.json({"error": error, "detail": detail}, status=status, headers=_NO_STORE)
+
+
+def _read_events(tracker_store: Any, sender_id: str) -> list[dict[str, Any]]:
+    # Rasa's SQL, Redis and Mongo tracker stores are async only in name and block while they
+    # query. The widget's polls are this channel's hottest path, so they read the tracker in a
+    # worker thread, on a loop of its own, instead of stalling Sanic's event loop.
+    tracker = asyncio.run(tracker_store.retrieve_full_tracker(sender_id))
+    return [] if tracker is None else [event.as_dict() for event in tracker.events]
+
+
+class WebChatOutput(OutputChannel):
+    """Output channel for bot messages Rasa sends outside a request.
+
+    `POST /conversations/<id>/execute?output_channel=webchat` (or `=latest`) lands here. It
+    sends nothing on purpose: the bot's events are saved in the tracker, where the widget's
+    long poll reads them on whichever Rasa process it reaches.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return WebChatInput.name()
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        return None
+
+
+class WebChatInput(InputChannel):
+    """The web widget's channel; see the module docstring for its routes."""
+
+    def __init__(self, settings: WebChatSettings, secret: bytes) -> None:
+        self.settings = settings
+        self._secret = secret
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(WebChatSettings.from_credentials(credentials), session_ids.load_secret())
+
+    def get_output_channel(self) -> OutputChannel:
+        return WebChatOutput()
+
+    def authenticated_sender(self, request: Request) -> str | None:
+        """The Rasa sender id of a request carrying a valid session, else None."""
+        session_id = request.headers.get(SESSION_HEADER)
+        authorization = request.headers.get("Authorization", "")
+        token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else None
+        if not session_ids.verify(self._secret, session_id, token):
+            return None
+        return session_ids.sender_id(session_id)
+
+    async def conversation_events(self, request: Request, sender_id: str) -> list[dict[str, Any]]:
+        """All events of the conversation, read from the agent's tracker store."""
+        return await asyncio.to_thread(_read_events, request.app.ctx.agent.tracker_store, sender_id)
+
+    async def may_send(self, request: Request, sender_id: str, text: str) -> bool:
+        """Whether `text` may be sent: free text always; a "/intent{...}" payload only if offered.
+
+        Rasa parses any message starting with "/" as an intent with entities, skipping NLU.
+        Like the Telegram channel's button ids, this keeps clients to the buttons they were shown.
+        """
+        if not text.startswith("/") or text == self.settings.start_payload:
+            return True
+        return text in offered_payloads(await self.conversation_events(request, sender_id))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webchat = Blueprint("webchat_webhook", __name__)
+        webchat.static("/static", str(STATIC_DIR), name="webchat_static")
+
+        @webchat.get("/")
+        async def demo_page(request: Request) -> HTTPResponse:
+            if not request.path.endswith("/"):  # the page's relative links need the slash
+                return response.redirect(request.path.rsplit("/", 1)[-1] + "/")
+            return await response.file(STATIC_DIR / "demo.html", headers=_DEMO_HEADERS)
+
+        @webchat.get("/health")
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webchat.post("/session")
+        async def new_session(request: Request) -> HTTPResponse:
+            session_id = session_ids.new_session_id()
+            return response.json(
+                {"session_id": session_id, "token": session_ids.sign(self._secret, session_id),
+                 "start_payload": self.settings.start_payload},
+                headers=_NO_STORE,
+            )
+
+        @webchat.post("/message")
+        async def message(request: Request) -> HTTPResponse:
+            sender_id = self.authenticated_sender(request)
+            if sender_id is None:
+                return _error(401, "invalid_session")
+            try:
+                incoming = parse_incoming(request.json, max_length=self.settings.max_message_length)
+            except ValueError as e:
+                return _error(400, "bad_request", str(e))
+            if not await self.may_send(request, sender_id, incoming.text):
+                return _error(400, "payload_not_offered", "a payload is accepted only from a shown button")
+            user_message = UserMessage(
+                incoming.text, WebChatOutput(), sender_id, input_channel=self.name(),
+                message_id=incoming.message_id, metadata=incoming.metadata,
+            )
+            try:
+                await on_new_message(user_message)
+            except Exception:
+                # The text is not logged: it may hold personal numbers.
+                logger.exception("webchat: handling a message of %s failed", sender_id)
+                return _error(500, "bot_error")
+            events = await self.conversation_events(request, sender_id)
+            return response.json(events_after(events, incoming.after), headers=_NO_STORE)
+
+        @webchat.get("/history")
+        async def conversation_history(request: Request) -> HTTPResponse:
+            sender_id = self.authenticated_sender(request)
+            if sender_id is None:
+                return _error(401, "invalid_session")
+            limit = min(_int_arg(request, "limit", self.settings.history_limit), self.settings.history_limit)
+            events = await self.conversation_events(request, sender_id)
+            return response.json(history(events, limit), headers=_NO_STORE)
+
+        @webchat.get("/events")
+        async def later_events(request: Request) -> HTTPResponse:
+            sender_id = self.authenticated_sender(request)
+            if sender_id is None:
+                return _error(401, "invalid_session")
+            after = _int_arg(request, "after", 0)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.settings.poll_timeout
+            while True:
+                page = events_after(await self.conversation_events(request, sender_id), after)
+                if page["events"] or page["reset"] or loop.time() >= deadline:
+                    return response.json(page, headers=_NO_STORE)
+                await asyncio.sleep(self.settings.poll_interval)
+
+        return webchat

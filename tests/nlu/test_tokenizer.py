@@ -1,0 +1,54 @@
+"""VietnameseFoldingTokenizer keeps the typed text and offsets and puts the folded form in lemma."""
+
+import unicodedata
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from vssid.nlu.tokenizer import VietnameseFoldingTokenizer, tokenize_text
+
+
+def _tokenizer() -> VietnameseFoldingTokenizer:
+    return VietnameseFoldingTokenizer(VietnameseFoldingTokenizer.get_default_config())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tôi quên mật khẩu VssID, sđt 0912 345 678!",
+        "quen mk ko dc :(",
+        unicodedata.normalize("NFD", "Đổi số điện thoại"),
+        "  mã bhxh:7912345678  ",
+    ],
+)
+def test_offsets_point_at_the_typed_text(text: str) -> None:
+    tokens = _tokenizer().tokenize(Message(data={"text": text}), "text")
+    assert tokens
+    for token in tokens:
+        assert text[token.start : token.end] == token.text
+
+
+def test_lemma_is_folded_and_expanded() -> None:
+    tokens = tokenize_text("Đổi SĐT ko dc")
+    assert [t.text for t in tokens] == ["Đổi", "SĐT", "ko", "dc"]
+    assert [t.lemma for t in tokens] == ["doi", "so dien thoai", "khong", "duoc"]
+
+
+def test_accented_and_unaccented_sentences_get_the_same_lemmas() -> None:
+    accented = [t.lemma for t in tokenize_text("Quên mật khẩu đăng nhập")]
+    plain = [t.lemma for t in tokenize_text("quen mat khau dang nhap")]
+    assert accented == plain
+
+
+def test_decomposed_text_is_one_token_per_word() -> None:
+    tokens = tokenize_text(unicodedata.normalize("NFD", "mật khẩu"))
+    assert [t.lemma for t in tokens] == ["mat", "khau"]
+
+
+def test_letters_and_digits_are_split() -> None:
+    assert [t.text for t in tokenize_text("sdt0912345678")] == ["sdt", "0912345678"]
+
+
+def test_punctuation_only_message_is_one_token() -> None:
+    tokens = tokenize_text(" ?? ")
+    assert [(t.text, t.start, t.end) for t in tokens] == [("??", 1, 3)]

@@ -1,0 +1,201 @@
+"""OTP verification rules, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from actions.db.base import utcnow
+from actions.db.verification import AuditEntry, OtpChallenge, OutboxMessage
+from actions.services import errors, testing, verification
+from actions.services.sql_records import SqlRecordsService
+
+AN = "0101234567"  # demo identities, see docs/demo_identities.md
+AN_PHONE = "0912345678"
+BINH_CCCD = "079190005678"
+BINH = "7901234568"
+EM_NO_PHONE = "3101234561"
+
+
+def otp(sessions, bhxh_code: str = AN) -> str:
+    with sessions() as session:
+        return testing.latest_otp(session, bhxh_code=bhxh_code)
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_otp_goes_to_the_registered_phone_and_is_shown_masked(service: SqlRecordsService, sessions) -> None:
+    sent = service.start_verification(conversation_id="c1", identifier=AN)
+    assert sent.masked_phone == "09xx xxx 678"
+    with sessions.begin() as session:
+        message = session.execute(select(OutboxMessage)).scalar_one()
+        challenge = session.execute(select(OtpChallenge)).scalar_one()
+    assert message.recipient == AN_PHONE
+    code = re.search(r"\b\d{6}\b", message.body).group()
+    assert code not in challenge.code_hash  # stored hashed, never in clear
+    assert verification.code_matches(code, challenge.code_hash, secret="test-pepper")
+    assert (challenge.expires_at - challenge.created_at) == timedelta(minutes=5)
+
+
+def test_cccd_works_as_identifier(service: SqlRecordsService, sessions) -> None:
+    service.start_verification(conversation_id="c1", identifier=BINH_CCCD)
+    service.confirm_otp(conversation_id="c1", code=otp(sessions, BINH))
+    assert service.is_verified(conversation_id="c1", session_started_at=None)
+
+
+def test_unknown_person_and_no_phone(service: SqlRecordsService) -> None:
+    with pytest.raises(errors.PersonNotFound):
+        service.start_verification(conversation_id="c1", identifier="0199999999")
+    with pytest.raises(errors.NoContactPhone):
+        service.start_verification(conversation_id="c1", identifier=EM_NO_PHONE)
+    with pytest.raises(errors.InvalidInput):
+        service.start_verification(conversation_id="c1", identifier="79123")
+
+
+def test_three_wrong_tries_per_otp(service: SqlRecordsService, sessions) -> None:
+    service.start_verification(conversation_id="c1", identifier=AN)
+    code = otp(sessions)
+    with pytest.raises(errors.OtpIncorrect) as first:
+        service.confirm_otp(conversation_id="c1", code=wrong(code))
+    with pytest.raises(errors.OtpIncorrect) as second:
+        service.confirm_otp(conversation_id="c1", code=wrong(code))
+    assert (first.value.attempts_left, second.value.attempts_left) == (2, 1)
+    with pytest.raises(errors.OtpAttemptsExhausted):
+        service.confirm_otp(conversation_id="c1", code=wrong(code))
+    with pytest.raises(errors.NoPendingOtp):  # the right code no longer works
+        service.confirm_otp(conversation_id="c1", code=code)
+    assert not service.is_verified(conversation_id="c1", session_started_at=None)
+
+
+def test_expired_otp_is_refused(service: SqlRecordsService, sessions) -> None:
+    service.start_verification(conversation_id="c1", identifier=AN)
+    code = otp(sessions)
+    with sessions() as session:
+        assert testing.expire_otps(session, conversation_id="c1") == 1
+    with pytest.raises(errors.OtpExpired):
+        service.confirm_otp(conversation_id="c1", code=code)
+    resent = service.resend_otp(conversation_id="c1")
+    assert resent.masked_phone == "09xx xxx 678"
+    service.confirm_otp(conversation_id="c1", code=otp(sessions))
+
+
+def test_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTP_TTL_SECONDS", "42")
+    assert verification.VerificationPolicy.from_env().otp_ttl == timedelta(seconds=42)
+
+
+def test_at_most_three_sends_per_15_minutes(sessions, policy) -> None:
+    now = utcnow()
+    for minute in (0, 1, 2):
+        with sessions() as session:
+            verification.request_otp(session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE,
+                                     now=now + timedelta(minutes=minute), policy=policy)
+    with sessions() as session, pytest.raises(errors.OtpRequestLimit) as limit:
+        verification.request_otp(session, conversation_id="c2", bhxh_code=AN, phone=AN_PHONE,
+                                 now=now + timedelta(minutes=3), policy=policy)
+    assert limit.value.retry_after == now + timedelta(minutes=15)
+    with sessions() as session:  # the window slides
+        verification.request_otp(session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE,
+                                 now=now + timedelta(minutes=15, seconds=1), policy=policy)
+
+
+def test_lockout_after_five_failures_even_with_the_right_code(sessions, policy) -> None:
+    now = utcnow()
+
+    def send(at):
+        with sessions() as session:
+            verification.request_otp(session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE, now=at,
+                                     policy=policy)
+        return otp(sessions)
+
+    def confirm(code, at):
+        with sessions() as session:
+            return verification.confirm_otp(session, conversation_id="c1", code=code, now=at, policy=policy)
+
+    code = send(now)
+    for _ in range(2):
+        with pytest.raises(errors.OtpIncorrect):
+            confirm(wrong(code), now)
+    with pytest.raises(errors.OtpAttemptsExhausted):
+        confirm(wrong(code), now)
+    code = send(now + timedelta(minutes=1))
+    with pytest.raises(errors.OtpIncorrect):
+        confirm(wrong(code), now + timedelta(minutes=1))
+    with pytest.raises(errors.VerificationLocked) as locked:
+        confirm(wrong(code), now + timedelta(minutes=1))
+    assert locked.value.retry_after == now + timedelta(minutes=31)
+    with pytest.raises(errors.VerificationLocked):  # no new code while locked, from any conversation
+        with sessions() as session:
+            verification.request_otp(session, conversation_id="other", bhxh_code=AN, phone=AN_PHONE,
+                                     now=now + timedelta(minutes=20), policy=policy)
+    code = send(now + timedelta(minutes=32))  # lock over
+    assert confirm(code, now + timedelta(minutes=32)).bhxh_code == AN
+
+
+def test_verification_lasts_15_minutes(sessions, policy) -> None:
+    now = utcnow()
+    with sessions() as session:
+        verification.request_otp(session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE, now=now,
+                                 policy=policy)
+    with sessions() as session:
+        verification.confirm_otp(session, conversation_id="c1", code=otp(sessions), now=now, policy=policy)
+    with sessions.begin() as session:
+        assert verification.current_verification(session, conversation_id="c1",
+                                                 now=now + timedelta(minutes=14)) is not None
+        assert verification.current_verification(session, conversation_id="c1",
+                                                 now=now + timedelta(minutes=15, seconds=1)) is None
+        assert verification.current_verification(session, conversation_id="c2", now=now) is None
+
+
+def test_verification_never_carries_over_to_a_new_session(service: SqlRecordsService, sessions) -> None:
+    service.start_verification(conversation_id="c1", identifier=AN)
+    service.confirm_otp(conversation_id="c1", code=otp(sessions))
+    assert service.is_verified(conversation_id="c1", session_started_at=utcnow() - timedelta(minutes=1))
+    # A session that started after the verification does not see it ...
+    assert not service.is_verified(conversation_id="c1", session_started_at=utcnow() + timedelta(seconds=1))
+    # ... and action_session_start revokes it server-side.
+    with sessions() as session:
+        assert verification.revoke_verification(session, conversation_id="c1") == 1
+    assert not service.is_verified(conversation_id="c1", session_started_at=None)
+    with pytest.raises(errors.NotVerified):
+        service.bhyt_card(conversation_id="c1", session_started_at=None)
+
+
+def test_cancel_closes_the_open_otp(service: SqlRecordsService, sessions) -> None:
+    service.start_verification(conversation_id="c1", identifier=AN)
+    code = otp(sessions)
+    service.cancel_verification(conversation_id="c1")
+    with pytest.raises(errors.NoPendingOtp):
+        service.confirm_otp(conversation_id="c1", code=code)
+
+
+def test_a_new_otp_replaces_the_previous_one(service: SqlRecordsService, sessions) -> None:
+    service.start_verification(conversation_id="c1", identifier=AN)
+    first = otp(sessions)
+    service.start_verification(conversation_id="c1", identifier=AN)
+    second = otp(sessions)
+    if first != second:
+        with pytest.raises(errors.OtpIncorrect):
+            service.confirm_otp(conversation_id="c1", code=first)
+    service.confirm_otp(conversation_id="c1", code=second)
+
+
+def test_audit_log_records_who_looked_up_what_without_full_numbers(service: SqlRecordsService, sessions) -> None:
+    with pytest.raises(errors.NotVerified):
+        service.benefits(conversation_id="c1", session_started_at=None)
+    service.start_verification(conversation_id="c1", identifier=AN)
+    service.confirm_otp(conversation_id="c1", code=otp(sessions))
+    service.bhyt_card(conversation_id="c1", session_started_at=None)
+    with sessions.begin() as session:
+        rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+    assert [(r.event, r.outcome) for r in rows] == [
+        ("personal_data_denied", "denied"), ("otp_sent", "ok"), ("verified", "ok"), ("bhyt_card", "ok")]
+    assert all(r.conversation_id == "c1" for r in rows)
+    assert rows[-1].subject == "xxxxxxx567"
+    dumped = " ".join(f"{r.subject} {r.detail}" for r in rows)
+    assert not re.search(r"\d{9,}", dumped)

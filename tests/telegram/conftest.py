@@ -1,0 +1,168 @@
+"""Fixtures: the fake Bot API, and the Telegram channel served by a small Sanic app.
+
+The Sanic app mounts the channel exactly as Rasa does (``rasa.core.channels.channel.register``)
+but with a stub agent: it records each ``UserMessage`` and answers through the real output
+channel with canned bot messages, so the real PTB client talks to the fake Bot API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+from rasa.core.channels.channel import UserMessage, register
+from sanic import Sanic
+
+from connectors.telegram import TelegramInput
+from connectors.telegram_client import SECRET_HEADER, TelegramConfig
+from tests.fakes.fake_telegram_api import FakeTelegramAPI
+
+TOKEN = "123456:TEST-TOKEN"
+SECRET = "test-telegram-secret"
+
+# Sanic 21.12 rewrites its own HTTP methods ("touch-up") on every app start; a second app in
+# the same process then fails unless test mode keeps the original methods (as sanic-testing does).
+Sanic.test_mode = True
+LONG_PAYLOAD = '/inform{"location": "Bảo hiểm xã hội Thành phố Hồ Chí Minh, Quận Bình Thạnh"}'
+PARAGRAPH = "Đoạn {n}: " + "Bạn mở ứng dụng VssID, chọn mục Cá nhân rồi làm theo hướng dẫn. " * 20
+
+CANNED: dict[str, list[dict[str, Any]]] = {
+    "/greet": [{"text": "Xin chào! Tôi là Trợ lý VssID.",
+                "buttons": [{"title": "Quên mật khẩu", "payload": "/faq/forgot_password"},
+                            {"title": "Cơ quan BHXH Bình Thạnh", "payload": LONG_PAYLOAD}]}],
+    "dài": [{"text": "\n\n".join(PARAGRAPH.format(n=n).strip() for n in range(1, 6)),
+             "buttons": [{"title": "Hữu ích", "payload": "/affirm"}]}],
+    "html": [{"text": "Dùng <VssID> & **mã số BHXH**, xem [hướng dẫn](https://baohiemxahoi.gov.vn/a?b=1&c=2)."}],
+    "hai": [{"text": "Tin thứ nhất."}, {"text": "Tin thứ hai."}],
+}
+
+
+@dataclass
+class StubAgent:
+    """Stands in for Rasa's Agent: records messages, replies with canned bot messages."""
+
+    received: list[UserMessage] = field(default_factory=list)
+    delay_for: dict[str, float] = field(default_factory=dict)
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.received.append(message)
+        if message.text == "lỗi":
+            raise RuntimeError("NLU exploded")
+        await asyncio.sleep(self.delay_for.get(message.text or "", 0))
+        for reply in CANNED.get(message.text or "", [{"text": f"Bạn vừa gửi: {message.text}"}]):
+            await message.output_channel.send_response(message.sender_id, dict(reply))
+
+
+@dataclass
+class Harness:
+    """A running Sanic app with the Telegram channel at ``/webhooks/telegram``."""
+
+    url: str
+    channel: TelegramInput
+    agent: StubAgent
+    api: FakeTelegramAPI
+    _chat_ids: Iterator[int] = field(default_factory=lambda: itertools.count(900_000_001))
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}/webhooks/telegram/webhook"
+
+    def new_chat(self) -> int:
+        return next(self._chat_ids)
+
+    def post(self, update: dict[str, Any], secret: str | None = SECRET) -> requests.Response:
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        return requests.post(self.webhook, json=update, headers=headers, timeout=10)
+
+    def received_by(self, chat_id: int) -> list[UserMessage]:
+        return [m for m in self.agent.received if m.sender_id == f"tg-{chat_id}"]
+
+
+class SanicThread:
+    """Serves a Sanic app on 127.0.0.1 (free port) in a background thread."""
+
+    def __init__(self, app: Sanic) -> None:
+        self.app = app
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True, name="sanic-telegram")
+
+    def start(self) -> str:
+        self._thread.start()
+        if not self._started.wait(15):
+            raise RuntimeError("Sanic test app did not start")
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        assert self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(15)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        server = await self.app.create_server(sock=self.sock, return_asyncio_server=True, access_log=False)
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        self._started.set()
+        await self._stop.wait()
+        await server.before_stop()
+        for connection in list(server.connections):
+            connection.close_if_idle()
+        await server.close()
+        await server.after_stop()
+
+
+def serve_channel(channel: TelegramInput, agent: Any) -> SanicThread:
+    app = Sanic(f"telegram_test_{uuid.uuid4().hex[:8]}")
+    app.ctx.agent = agent
+    register([channel], app, route="/webhooks/")
+    return SanicThread(app)
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> Iterator[FakeTelegramAPI]:
+    api = FakeTelegramAPI().start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="module")
+def harness(telegram_api: FakeTelegramAPI) -> Iterator[Harness]:
+    config = TelegramConfig(token=TOKEN, webhook_secret=SECRET, api_base_url=telegram_api.base_url)
+    channel = TelegramInput(config)
+    agent = StubAgent()
+    server = serve_channel(channel, agent)
+    url = server.start()
+    yield Harness(url=url, channel=channel, agent=agent, api=telegram_api)
+    server.stop()
+
+
+@pytest.fixture()
+def tg(harness: Harness) -> Iterator[Harness]:
+    """The harness with a clean fake API and agent for one test."""
+    harness.api.reset()
+    harness.agent.received.clear()
+    harness.agent.delay_for.clear()
+    yield harness

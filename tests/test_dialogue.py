@@ -1,0 +1,45 @@
+"""Dialogue quality: the data validates and the trained model passes every test story."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from vssid.launcher import latest_model
+from vssid.settings import PROJECT_ROOT
+
+RASA = str(Path(sys.executable).with_name("rasa"))
+STORIES = PROJECT_ROOT / "tests" / "test_stories.yml"
+
+
+def test_data_validates_without_warnings() -> None:
+    result = subprocess.run(
+        [RASA, "data", "validate", "--data", "data", "--domain", "domain.yml", "--config", "config.yml",
+         "--fail-on-warnings"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def test_there_are_at_least_40_test_stories_with_unaccented_and_teencode_turns() -> None:
+    stories = yaml.safe_load(STORIES.read_text(encoding="utf-8"))["stories"]
+    assert len(stories) >= 40
+    user_turns = [step["user"] for story in stories for step in story["steps"] if "user" in step]
+    unaccented = [t for t in user_turns if t.isascii()]
+    assert len(unaccented) >= 15
+
+
+@pytest.mark.e2e
+def test_model_passes_every_test_story(rasa_stack, tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "{rasa_stack.stack.action_url}/webhook"\n')
+    result = subprocess.run(
+        [RASA, "test", "core", "-m", str(latest_model()), "--stories", str(STORIES), "--endpoints",
+         str(endpoints), "--out", str(tmp_path / "results"), "--fail-on-prediction-errors", "--no-plot"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    failed = tmp_path / "results" / "failed_test_stories.yml"
+    details = failed.read_text(encoding="utf-8")[-6000:] if failed.exists() else result.stdout[-4000:]
+    assert result.returncode == 0, details + result.stderr[-3000:]

@@ -1,0 +1,127 @@
+"""A Sanic app serving only the web chat channel, with a scripted agent instead of a model.
+
+It runs the real channel code, Rasa's real SQL tracker store (on SQLite, the default set-up)
+and event classes, so the API and the widget are tested quickly and deterministically without
+a trained model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage, register
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.server import configure_cors
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Sanic
+
+from connectors.webchat import WebChatInput, WebChatSettings
+from vssid.launcher import free_port
+
+SECRET = b"fake-webchat-secret-0123456789abcdef"
+FORGOT_PASSWORD = (
+    "Để lấy lại mật khẩu VssID, bạn làm như sau:\n"
+    "1. Mở ứng dụng VssID và chọn **Quên mật khẩu**.\n"
+    "2. Nhập mã số BHXH và số điện thoại đã đăng ký.\n"
+    "3. Nhập mã OTP gửi về điện thoại.\n\n"
+    "Xem thêm tại https://baohiemxahoi.gov.vn. Cần hỗ trợ, gọi 1900.9068."
+)
+GREETING_BUTTONS = [
+    {"title": "Quên mật khẩu", "payload": "/faq/forgot_password"},
+    {"title": "Gặp nhân viên", "payload": "/request_human"},
+]
+# Bot text that tries HTML and a javascript: link; the widget must show it as text.
+HOSTILE_BOT_TEXT = '<img src=x onerror="alert(2)"> và [bấm vào đây](javascript:alert(3))'
+
+
+def scripted_replies(text: str) -> list[dict[str, Any]]:
+    """What the fake bot answers to `text` (BotUttered keyword arguments)."""
+    lowered = text.lower()
+    if text == "/greet":
+        return [{"text": "Xin chào! Tôi là Trợ lý VssID. Bạn cần hỗ trợ gì ạ?",
+                 "data": {"buttons": GREETING_BUTTONS}}]
+    if "quên mật khẩu" in lowered or text == "/faq/forgot_password":
+        return [{"text": FORGOT_PASSWORD}, {"text": "Bạn còn cần hỗ trợ gì nữa không ạ?"}]
+    if text == "/request_human":
+        return [{"text": "Tôi đã chuyển yêu cầu tới nhân viên hỗ trợ. Bạn vui lòng chờ trong giây lát."}]
+    if text == "html":
+        return [{"text": HOSTILE_BOT_TEXT}]
+    if text == "boom":
+        raise RuntimeError("scripted failure")
+    if text == "chậm":
+        return [{"text": "Xin lỗi đã để bạn chờ."}]
+    return [{"text": f"Bạn vừa hỏi: {text}"}]
+
+
+class ScriptedAgent:
+    """The part of rasa.core.agent.Agent the channel uses: handle_message and tracker_store."""
+
+    def __init__(self, tracker_db: Path) -> None:
+        self.tracker_store = FailSafeTrackerStore(
+            SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db)))
+
+    async def handle_message(self, message: UserMessage) -> None:
+        if message.text == "chậm":  # a slow answer, to see the typing indicator
+            await asyncio.sleep(1.5)
+        tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
+        tracker.update(UserUttered(message.text, input_channel=message.input_channel,
+                                   message_id=message.message_id, metadata=message.metadata))
+        for reply in scripted_replies(message.text or ""):
+            tracker.update(BotUttered(**reply))
+        await self.tracker_store.save(tracker)
+
+    async def push(self, sender_id: str, text: str) -> None:
+        """A message from outside the conversation, as a hotline agent's reply is."""
+        tracker = await self.tracker_store.get_or_create_tracker(sender_id)
+        tracker.update(BotUttered(text))
+        await self.tracker_store.save(tracker)
+
+
+class FakeRasa:
+    """The web chat channel served by Sanic in a background thread."""
+
+    def __init__(self, tracker_db: Path, settings: WebChatSettings | None = None) -> None:
+        self.settings = settings or WebChatSettings(poll_timeout=2.0, poll_interval=0.1)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.agent = ScriptedAgent(tracker_db)
+        self.app = Sanic(f"fake_rasa_{uuid.uuid4().hex[:8]}")
+        self.app.ctx.agent = self.agent
+        configure_cors(self.app, "*")  # as `rasa run --cors "*"` does, for pages on other sites
+        self.channel = WebChatInput(self.settings, SECRET)
+        register([self.channel], self.app, route="/webhooks/")
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="fake-rasa", daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(self.app.create_server(
+            host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False))
+        self._loop.run_until_complete(server.startup())
+        self._loop.run_until_complete(server.before_start())  # Sanic-CORS hooks in here
+        self._loop.run_until_complete(server.after_start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    def start(self) -> FakeRasa:
+        self._thread.start()
+        if not self._ready.wait(15):
+            raise RuntimeError("the fake Rasa server did not start")
+        return self
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def call(self, coroutine: Any) -> Any:
+        """Run `coroutine` on the server's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
+
+    def push(self, sender_id: str, text: str) -> None:
+        self.call(self.agent.push(sender_id, text))

@@ -1,0 +1,82 @@
+"""Signing and verification of web chat session ids (no server needed)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from connectors import session_ids
+
+SECRET = b"unit-test-secret-0123456789abcdef0123"
+
+
+def test_session_ids_are_unguessable_and_unique() -> None:
+    ids = {session_ids.new_session_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert session_ids.SESSION_ID_BYTES * 8 >= 128
+    assert all(len(session_id) == 32 for session_id in ids)
+
+
+def test_a_token_issued_for_a_session_verifies() -> None:
+    session_id = session_ids.new_session_id()
+    assert session_ids.verify(SECRET, session_id, session_ids.sign(SECRET, session_id))
+
+
+def _tampered(token: str) -> str:
+    return ("B" if token[0] == "A" else "A") + token[1:]
+
+
+@pytest.mark.parametrize(
+    "case, make_pair",
+    [
+        ("another session's token", lambda a, b: (a, session_ids.sign(SECRET, b))),
+        ("token under another key", lambda a, b: (a, session_ids.sign(b"another-key-0123456789abcdef", a))),
+        ("token with one character changed", lambda a, b: (a, _tampered(session_ids.sign(SECRET, a)))),
+        ("missing token", lambda a, b: (a, None)),
+        ("empty token", lambda a, b: (a, "")),
+        ("non-ASCII token", lambda a, b: (a, "đ" * 43)),
+        ("missing session id", lambda a, b: (None, session_ids.sign(SECRET, a))),
+        ("session id chosen by the client", lambda a, b: ("my-id", session_ids.sign(SECRET, "my-id"))),
+    ],
+)
+def test_forged_or_mismatched_credentials_are_refused(case: str, make_pair) -> None:
+    session_id, token = make_pair(session_ids.new_session_id(), session_ids.new_session_id())
+    assert not session_ids.verify(SECRET, session_id, token), case
+
+
+def test_the_same_secret_verifies_on_every_process() -> None:
+    """Stateless: a second 'replica' that only shares the secret accepts the session."""
+    session_id = session_ids.new_session_id()
+    token = session_ids.sign(bytes(SECRET), session_id)
+    assert session_ids.verify(bytes(bytearray(SECRET)), session_id, token)
+
+
+def test_sender_id_tells_the_channel() -> None:
+    assert session_ids.sender_id("abc") == "web-abc"
+
+
+def test_secret_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBCHAT_SECRET", "x" * 40)
+    assert session_ids.load_secret() == b"x" * 40
+
+
+def test_missing_secret_gives_a_random_key_and_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("WEBCHAT_SECRET", raising=False)
+    with caplog.at_level(logging.WARNING, logger="connectors.session_ids"):
+        first, second = session_ids.load_secret(), session_ids.load_secret()
+    assert len(first) == 32
+    assert first != second
+    assert "WEBCHAT_SECRET is not set" in caplog.text
+    assert first.hex() not in caplog.text
+
+
+def test_short_secret_is_warned_about(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("WEBCHAT_SECRET", "short")
+    with caplog.at_level(logging.WARNING, logger="connectors.session_ids"):
+        assert session_ids.load_secret() == b"short"
+    assert "shorter than 32 characters" in caplog.text

@@ -1,0 +1,88 @@
+"""What the widget shows of tracker events (pure functions, no server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connectors.webchat_events import display_event, events_after, history, offered_payloads
+
+BUTTONS = [{"title": "Quên mật khẩu", "payload": "/faq/forgot_password"}]
+
+
+def user(text: str, **extra: Any) -> dict[str, Any]:
+    return {"event": "user", "text": text, "timestamp": 1.0, "message_id": "m1", **extra}
+
+
+def bot(text: str | None, **extra: Any) -> dict[str, Any]:
+    return {"event": "bot", "text": text, "timestamp": 2.0, **extra}
+
+
+@pytest.mark.parametrize(
+    "event, expected",
+    [
+        (user("quên mật khẩu"),
+         {"seq": 7, "type": "user", "text": "quên mật khẩu", "timestamp": 1.0, "message_id": "m1"}),
+        (user("/faq/forgot_password", metadata={"webchat": {"title": "Quên mật khẩu"}}),
+         {"seq": 7, "type": "user", "text": "Quên mật khẩu", "timestamp": 1.0, "message_id": "m1"}),
+        (user("/greet", metadata={"webchat": {"hidden": True}}), None),
+        (user("", metadata={}), None),
+        (bot("Xin chào!", data={"buttons": BUTTONS}),
+         {"seq": 7, "type": "bot", "text": "Xin chào!", "timestamp": 2.0, "buttons": BUTTONS}),
+        (bot("Chọn:", data={"quick_replies": [{"title": "Có", "payload": "/affirm",
+                                               "content_type": "text"}]}),
+         {"seq": 7, "type": "bot", "text": "Chọn:", "timestamp": 2.0,
+          "buttons": [{"title": "Có", "payload": "/affirm"}]}),
+        (bot(None, data={"image": "https://example.org/a.png"}),
+         {"seq": 7, "type": "bot", "text": "", "timestamp": 2.0, "buttons": [],
+          "image": "https://example.org/a.png"}),
+        (bot(None, data={"custom": {"x": 1}}), None),
+        ({"event": "action", "name": "action_listen", "timestamp": 3.0}, None),
+        ({"event": "session_started", "timestamp": 3.0}, None),
+    ],
+    ids=["typed", "quick reply shows its label", "hidden start payload", "empty", "bot with buttons",
+         "quick replies", "image", "custom json only", "action", "session start"],
+)
+def test_display_event(event: dict[str, Any], expected: dict[str, Any] | None) -> None:
+    assert display_event(7, event) == expected
+
+
+CONVERSATION = [
+    {"event": "action", "name": "action_session_start", "timestamp": 0.5},
+    {"event": "session_started", "timestamp": 0.6},
+    user("xin chào"),
+    {"event": "action", "name": "utter_greet", "timestamp": 1.5},
+    bot("Xin chào!", data={"buttons": BUTTONS}),
+    {"event": "action", "name": "action_listen", "timestamp": 2.5},
+]
+
+
+def test_events_after_uses_the_index_as_cursor() -> None:
+    page = events_after(CONVERSATION, 3)
+    assert [e["seq"] for e in page["events"]] == [4]
+    assert page["cursor"] == len(CONVERSATION)
+    assert page["reset"] is False
+
+
+def test_nothing_new_moves_the_cursor_to_the_end() -> None:
+    assert events_after(CONVERSATION, len(CONVERSATION)) == {"events": [], "cursor": 6, "reset": False}
+
+
+def test_a_cursor_past_the_end_means_the_tracker_was_replaced() -> None:
+    page = events_after(CONVERSATION, 99)
+    assert page["reset"] is True
+    assert [e["seq"] for e in page["events"]] == [2, 4]
+
+
+@pytest.mark.parametrize("limit, seqs", [(100, [2, 4]), (1, [4]), (0, [])])
+def test_history_keeps_the_latest_shown_events(limit: int, seqs: list[int]) -> None:
+    page = history(CONVERSATION, limit)
+    assert [e["seq"] for e in page["events"]] == seqs
+    assert page["cursor"] == len(CONVERSATION)
+
+
+def test_offered_payloads_are_the_buttons_the_bot_showed() -> None:
+    rating = bot("Đánh giá:", data={"quick_replies": [{"title": "5", "payload": '/rate{"rating": 5}'}]})
+    events = [*CONVERSATION, rating, user("/forged")]
+    assert offered_payloads(events) == {"/faq/forgot_password", '/rate{"rating": 5}'}

@@ -1,0 +1,169 @@
+"""Province/district gazetteer matched with and without diacritics (spaCy PhraseMatcher).
+
+Names are matched on folded words ("cau giay" == "Cầu Giấy"), then a match is kept only if every
+word the user typed *with* diacritics agrees with the gazetteer spelling: "đóng anh" (pay, brother)
+folds like "Đông Anh" but is rejected, while "dong anh" and "Đông Anh" are accepted.
+
+The file (``vssid/data/locations.yml``) is read leniently: any string under a ``name``/``names``/
+``aliases``/``districts``/``provinces`` key, or a plain list/mapping of names, becomes an entry.
+Entity values are the gazetteer's own spelling (accented), so "cau giay" yields "Quận Cầu Giấy" when
+the file says "Quận Cầu Giấy"; the entity span also covers a typed prefix ("quan cau giay").
+Names are registered with and without their administrative prefix, except that a bare one-word name
+must be typed with its diacritics ("Huế", not "hue") and is skipped if it has none ("Vinh").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
+from vssid.nlu.normalize import WORD_PATTERN, fold, has_diacritics, squeeze_repeats
+from vssid.nlu.numbers import EntitySpan
+
+LOCATION = "location"
+# Administrative prefixes users often leave out ("Quận Cầu Giấy" -> "Cầu Giấy").
+_PREFIXES = re.compile(
+    r"^(?:tỉnh|thành phố|tp\.?|quận|huyện|thị xã|tx\.?|thị trấn|phường|xã)\s+", re.IGNORECASE
+)
+_PREFIX_WORDS = {"tinh", "thanh pho", "tp", "quan", "huyen", "thi xa", "tx", "thi tran"}
+# Well-known short forms: alias (folded) -> folded canonical name; used only if the name exists.
+_ALIASES = {
+    "hn": "ha noi",
+    "hcm": "ho chi minh",
+    "tphcm": "ho chi minh",
+    "tp hcm": "ho chi minh",
+    "sai gon": "ho chi minh",
+    "sg": "ho chi minh",
+    "hue": "thua thien hue",
+    "brvt": "ba ria vung tau",
+}
+_NAME_KEYS = {"name", "names", "alias", "aliases", "district", "districts", "province", "provinces"}
+
+
+def _nfc_lower(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def iter_names(data: Any) -> Iterator[str]:
+    """Every place name in a loosely shaped YAML structure (see module docstring)."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, list):
+        for item in data:
+            yield from iter_names(item)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and str(key).lower() not in _NAME_KEYS:
+                continue  # codes, types, ... ("code: '01'", "type: quận")
+            if isinstance(value, (list, dict)) and str(key).lower() not in _NAME_KEYS:
+                yield str(key)  # mapping "Hà Nội: [Ba Đình, ...]"
+            yield from iter_names(value)
+
+
+def name_variants(name: str) -> list[str]:
+    """The name itself and, when it has an administrative prefix, the bare name (never a number)."""
+    name = " ".join(name.split())
+    bare = _PREFIXES.sub("", name)
+    variants = [name]
+    if bare != name and not bare.isdigit():
+        variants.append(bare)
+    return variants
+
+
+class FoldedPhraseMatcher:
+    """Multi-phrase matcher on folded words with the accent check described in the module docstring."""
+
+    def __init__(self) -> None:
+        self._vocab = Vocab()
+        self._matcher = PhraseMatcher(self._vocab)
+        # match key -> (canonical value, accented lower-cased words of the surface form, strict)
+        self._surfaces: dict[str, tuple[str, list[str], bool]] = {}
+
+    def __len__(self) -> int:
+        return len(self._surfaces)
+
+    def add(self, surface: str, canonical: str, strict: bool = False) -> None:
+        """Add a phrase; ``strict`` phrases match only when typed with their own diacritics."""
+        words = [m.group(0) for m in WORD_PATTERN.finditer(surface)]
+        key = f"{canonical}|{surface}"
+        if not words or key in self._surfaces:
+            return
+        self._surfaces[key] = (canonical, [_nfc_lower(w) for w in words], strict)
+        self._matcher.add(key, [Doc(self._vocab, words=[fold(w) for w in words])])
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Longest non-overlapping matches as (start, end, canonical value)."""
+        words = list(WORD_PATTERN.finditer(text))
+        if not words:
+            return []
+        doc = Doc(self._vocab, words=[squeeze_repeats(fold(w.group(0))) for w in words])
+        accepted = []
+        for match_id, start, end in self._matcher(doc):
+            canonical, surface_words, strict = self._surfaces[self._vocab.strings[match_id]]
+            typed = [words[i].group(0) for i in range(start, end)]
+            if all(
+                (not strict and not has_diacritics(word)) or _nfc_lower(word) == expected
+                for word, expected in zip(typed, surface_words)
+            ):
+                accepted.append(Span(doc, start, end, label=canonical))
+        return [
+            (words[span.start].start(), words[span.end - 1].end(), span.label_)
+            for span in filter_spans(accepted)
+        ]
+
+
+class Gazetteer:
+    """Finds province/district names in text; values are the gazetteer's spelling."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._matcher = FoldedPhraseMatcher()
+        canonical_by_fold: dict[str, str] = {}
+        for name in names:
+            for variant in name_variants(name):
+                # A bare one-word name ("Vinh", "Huế") is a common word: it must be typed with its
+                # diacritics ("Huế"), and one without any ("Vinh") needs its prefix ("tp Vinh").
+                strict = variant != name and len(variant.split()) == 1
+                if strict and not has_diacritics(variant):
+                    continue
+                self._matcher.add(variant, canonical=name, strict=strict)
+                canonical_by_fold.setdefault(fold(variant), name)
+        for alias, target in _ALIASES.items():
+            if target in canonical_by_fold and alias not in canonical_by_fold:
+                self._matcher.add(alias, canonical=canonical_by_fold[target])
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Gazetteer:
+        with open(path, encoding="utf-8") as handle:
+            return cls(iter_names(yaml.safe_load(handle)))
+
+    def __len__(self) -> int:
+        return len(self._matcher)
+
+    def find(self, text: str) -> list[EntitySpan]:
+        """Place names in ``text``; the span includes a typed prefix such as "quận"."""
+        return [
+            EntitySpan(LOCATION, value, _extend_prefix(text, start), end)
+            for start, end, value in self._matcher.find(text)
+        ]
+
+
+def _extend_prefix(text: str, start: int) -> int:
+    """Start of a typed administrative prefix right before ``start`` ("quan cau giay")."""
+    words = list(WORD_PATTERN.finditer(text, 0, start))
+    for count in (2, 1):
+        if len(words) < count:
+            continue
+        first, last = words[-count], words[-1]
+        gap = text[last.end() : start]
+        if gap.strip(" .") == "" and fold(text[first.start() : last.end()]) in _PREFIX_WORDS:
+            return first.start()
+    return start
