@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,7 @@ clock: Callable[[], datetime] = utcnow
 hotline_hours: Callable[[], queue.HotlineHours] = queue.HotlineHours.from_env
 
 SKIP_PHONE_INTENTS = {"deny", "cancel"}
+REQUESTED_SLOT = "requested_slot"
 # Intents that say nothing about the user's problem.
 _TOPIC_NOISE = {"greet", "goodbye", "thank", "affirm", "deny", "cancel", "request_human", "not_helpful",
                 "rate", "inform", "show_more", "bot_challenge", INTENT_NLU_FALLBACK}
@@ -216,8 +217,13 @@ class ActionHandoff(Action):
         ask_phone = not has_phone
         if ask_phone:
             dispatcher.utter_message(response=UTTER_ASK_HANDOFF_CALLBACK_PHONE)
-        return [SlotSet(SLOT_HANDOFF_ACTIVE, True), SlotSet(SLOT_HANDOFF_TICKET_ID, ticket_id),
-                SlotSet(SLOT_HANDOFF_AWAITING_PHONE, ask_phone)]
+        events: list[EventType] = [SlotSet(SLOT_HANDOFF_ACTIVE, True),
+                                   SlotSet(SLOT_HANDOFF_TICKET_ID, ticket_id),
+                                   SlotSet(SLOT_HANDOFF_AWAITING_PHONE, ask_phone)]
+        if tracker.active_loop_name:
+            # A form left active would take the conversation back after the hand-back.
+            events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
+        return events
 
 
 class ActionRelayToAgent(Action):

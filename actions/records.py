@@ -24,15 +24,23 @@ from actions import records_format as fmt
 from actions.services import errors, identifiers
 from actions.services.locations import resolve_location
 from actions.services.records import ContributionPage, PlaceSearch, RecordsService, get_records_service
-from actions.verification import FORM_SLOTS, call, end_form, session_started_at, wants_to_cancel
+from actions.verification import (
+    FORM_SLOTS,
+    call,
+    end_form,
+    latest_intent,
+    session_started_at,
+    wants_to_cancel,
+)
 
 logger = logging.getLogger(__name__)
 
 PERSONAL_LOOKUPS = (c.INTENT_CHECK_BHYT_CARD, c.INTENT_CHECK_CONTRIBUTION, c.INTENT_CHECK_BENEFITS)
 
 
-async def answer_personal(kind: str, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          service: RecordsService) -> list[EventType]:
+async def answer_personal(
+    kind: str, dispatcher: CollectingDispatcher, tracker: Tracker, service: RecordsService
+) -> list[EventType]:
     """Answer look-up `kind` for the verified person; raises NotVerified if the conversation isn't."""
     started = session_started_at(tracker)
     conversation = tracker.sender_id
@@ -43,8 +51,11 @@ async def answer_personal(kind: str, dispatcher: CollectingDispatcher, tracker: 
         else:
             dispatcher.utter_message(
                 response=c.UTTER_BHYT_CARD if card.is_valid else c.UTTER_BHYT_CARD_EXPIRED,
-                card_number=card.card_number, valid_from=fmt.day(card.valid_from), valid_to=fmt.day(card.valid_to),
-                clinic_name=card.clinic_name, clinic_address=card.clinic_address,
+                card_number=card.card_number,
+                valid_from=fmt.day(card.valid_from),
+                valid_to=fmt.day(card.valid_to),
+                clinic_name=card.clinic_name,
+                clinic_address=card.clinic_address,
             )
         return []
     if kind == c.INTENT_CHECK_CONTRIBUTION:
@@ -66,9 +77,11 @@ def _utter_page(dispatcher: CollectingDispatcher, page: ContributionPage, *, fir
     more = page.next_offset is not None
     dispatcher.utter_message(
         response=c.UTTER_CONTRIBUTIONS if first else c.UTTER_CONTRIBUTIONS_PAGE,
-        total=fmt.duration(page.total_months), periods=fmt.periods_text(page.periods),
-        shown=page.offset + len(page.periods), count=page.total_periods,
-        more_hint="\nNhắn \"xem thêm\" để xem các giai đoạn trước." if more else "",
+        total=fmt.duration(page.total_months),
+        periods=fmt.periods_text(page.periods),
+        shown=page.offset + len(page.periods),
+        count=page.total_periods,
+        more_hint='\nNhắn "xem thêm" để xem các giai đoạn trước.' if more else "",
         buttons=[{"title": "Xem thêm", "payload": "/show_more"}] if more else [],
     )
 
@@ -83,9 +96,10 @@ class ActionPersonalLookup(Action):
     def name(self) -> str:
         return c.ACTION_PERSONAL_LOOKUP
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        kind = tracker.get_intent_of_latest_message()
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        kind = latest_intent(tracker)
         if kind not in PERSONAL_LOOKUPS:
             kind = tracker.get_slot(c.SLOT_PENDING_LOOKUP) or c.INTENT_CHECK_BHYT_CARD
         service = get_records_service()
@@ -93,8 +107,11 @@ class ActionPersonalLookup(Action):
             events = await answer_personal(kind, dispatcher, tracker, service)
         except errors.NotVerified:
             dispatcher.utter_message(response=c.UTTER_VERIFICATION_NEEDED)
-            return [SlotSet(c.SLOT_IDENTITY_VERIFIED, False), SlotSet(c.SLOT_PENDING_LOOKUP, kind),
-                    *(SlotSet(slot, None) for slot in (c.SLOT_VERIFICATION_IDENTIFIER, c.SLOT_OTP_CODE))]
+            return [
+                SlotSet(c.SLOT_IDENTITY_VERIFIED, False),
+                SlotSet(c.SLOT_PENDING_LOOKUP, kind),
+                *(SlotSet(slot, None) for slot in (c.SLOT_VERIFICATION_IDENTIFIER, c.SLOT_OTP_CODE)),
+            ]
         return [SlotSet(c.SLOT_IDENTITY_VERIFIED, True), SlotSet(c.SLOT_PENDING_LOOKUP, None), *events]
 
 
@@ -104,10 +121,13 @@ class ActionResumePersonalLookup(Action):
     def name(self) -> str:
         return c.ACTION_RESUME_PERSONAL_LOOKUP
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in (c.SLOT_VERIFICATION_IDENTIFIER, c.SLOT_OTP_CODE,
-                                                  c.SLOT_PENDING_LOOKUP)]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [
+            SlotSet(slot, None)
+            for slot in (c.SLOT_VERIFICATION_IDENTIFIER, c.SLOT_OTP_CODE, c.SLOT_PENDING_LOOKUP)
+        ]
         kind = tracker.get_slot(c.SLOT_PENDING_LOOKUP)
         if kind not in PERSONAL_LOOKUPS:
             return reset
@@ -124,15 +144,20 @@ class ActionShowMoreContributions(Action):
     def name(self) -> str:
         return c.ACTION_SHOW_MORE_CONTRIBUTIONS
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         offset = tracker.get_slot(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET)
         if offset is None:
             dispatcher.utter_message(response=c.UTTER_NO_MORE_CONTRIBUTIONS)
             return []
         try:
-            page = await call(get_records_service().contributions, conversation_id=tracker.sender_id,
-                              session_started_at=session_started_at(tracker), offset=int(offset))
+            page = await call(
+                get_records_service().contributions,
+                conversation_id=tracker.sender_id,
+                session_started_at=session_started_at(tracker),
+                offset=int(offset),
+            )
         except errors.NotVerified:
             dispatcher.utter_message(response=c.UTTER_VERIFICATION_EXPIRED)
             return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, None), SlotSet(c.SLOT_IDENTITY_VERIFIED, False)]
@@ -147,8 +172,9 @@ class ValidateBhxhCodeLookupForm(FormValidationAction):
     def name(self) -> str:
         return c.ACTION_VALIDATE_BHXH_CODE_LOOKUP_FORM
 
-    def _parse(self, slot: str, parser, invalid: str, value: Any, dispatcher: CollectingDispatcher,
-               tracker: Tracker) -> dict[str, Any]:
+    def _parse(
+        self, slot: str, parser, invalid: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
         text = str(value or "")
         if wants_to_cancel(tracker, text):
             dispatcher.utter_message(response=c.UTTER_RECORDS_FORM_CANCELLED)
@@ -160,20 +186,41 @@ class ValidateBhxhCodeLookupForm(FormValidationAction):
             return {slot: None}
         return {slot: parsed.isoformat() if hasattr(parsed, "isoformat") else parsed}
 
-    def validate_lookup_id_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> dict[str, Any]:
-        return self._parse(c.SLOT_LOOKUP_ID_NUMBER, identifiers.parse_id_number, c.UTTER_INVALID_ID_NUMBER,
-                           value, dispatcher, tracker)
+    def validate_lookup_id_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._parse(
+            c.SLOT_LOOKUP_ID_NUMBER,
+            identifiers.parse_id_number,
+            c.UTTER_INVALID_ID_NUMBER,
+            value,
+            dispatcher,
+            tracker,
+        )
 
-    def validate_lookup_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> dict[str, Any]:
-        return self._parse(c.SLOT_LOOKUP_FULL_NAME, identifiers.parse_full_name, c.UTTER_INVALID_FULL_NAME,
-                           value, dispatcher, tracker)
+    def validate_lookup_full_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._parse(
+            c.SLOT_LOOKUP_FULL_NAME,
+            identifiers.parse_full_name,
+            c.UTTER_INVALID_FULL_NAME,
+            value,
+            dispatcher,
+            tracker,
+        )
 
-    def validate_lookup_date_of_birth(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> dict[str, Any]:
-        return self._parse(c.SLOT_LOOKUP_DATE_OF_BIRTH, identifiers.parse_date_of_birth,
-                           c.UTTER_INVALID_DATE_OF_BIRTH, value, dispatcher, tracker)
+    def validate_lookup_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._parse(
+            c.SLOT_LOOKUP_DATE_OF_BIRTH,
+            identifiers.parse_date_of_birth,
+            c.UTTER_INVALID_DATE_OF_BIRTH,
+            value,
+            dispatcher,
+            tracker,
+        )
 
 
 class ActionLookupBhxhCode(Action):
@@ -182,19 +229,26 @@ class ActionLookupBhxhCode(Action):
     def name(self) -> str:
         return c.ACTION_LOOKUP_BHXH_CODE
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in (c.SLOT_LOOKUP_ID_NUMBER, c.SLOT_LOOKUP_FULL_NAME,
-                                                  c.SLOT_LOOKUP_DATE_OF_BIRTH)]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [
+            SlotSet(slot, None)
+            for slot in (c.SLOT_LOOKUP_ID_NUMBER, c.SLOT_LOOKUP_FULL_NAME, c.SLOT_LOOKUP_DATE_OF_BIRTH)
+        ]
         id_number = tracker.get_slot(c.SLOT_LOOKUP_ID_NUMBER)
         full_name = tracker.get_slot(c.SLOT_LOOKUP_FULL_NAME)
         born = tracker.get_slot(c.SLOT_LOOKUP_DATE_OF_BIRTH)
         if not (id_number and full_name and born):
             return reset  # the form ended early (cancelled); it already answered
         try:
-            code = await call(get_records_service().lookup_bhxh_code, conversation_id=tracker.sender_id,
-                              id_number=identifiers.parse_id_number(id_number), full_name=full_name,
-                              date_of_birth=date.fromisoformat(born))
+            code = await call(
+                get_records_service().lookup_bhxh_code,
+                conversation_id=tracker.sender_id,
+                id_number=identifiers.parse_id_number(id_number),
+                full_name=full_name,
+                date_of_birth=date.fromisoformat(born),
+            )
         except errors.LookupLimit as error:
             dispatcher.utter_message(response=c.UTTER_LOOKUP_LIMIT, retry_time=fmt.clock(error.retry_after))
         except (errors.PersonNotFound, errors.InvalidInput, ValueError):
@@ -213,9 +267,10 @@ class _ValidatePlaceSearchForm(FormValidationAction, ABC):
     @abstractmethod
     def name(self) -> str: ...
 
-    async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> dict[str, Any]:
-        if tracker.get_intent_of_latest_message() == c.INTENT_CANCEL:
+    async def extract_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if latest_intent(tracker) == c.INTENT_CANCEL:
             return {}
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot(c.SLOT_REQUESTED) == c.SLOT_LOCATION and text and not text.startswith("/"):
@@ -224,8 +279,9 @@ class _ValidatePlaceSearchForm(FormValidationAction, ABC):
             return {c.SLOT_LOCATION: text}  # "tìm cơ quan BHXH cau giay" that NLU did not tag
         return {}
 
-    def validate_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> dict[str, Any]:
+    def validate_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         text = str(value or "")
         if wants_to_cancel(tracker, text):
             dispatcher.utter_message(response=c.UTTER_RECORDS_FORM_CANCELLED)
@@ -257,8 +313,9 @@ class _ActionFindPlaces(Action, ABC):
     @abstractmethod
     def search(self, service: RecordsService) -> Callable[..., PlaceSearch | None]: ...
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         location = tracker.get_slot(c.SLOT_LOCATION)
         if not location:
             return []  # the form ended early (cancelled); it already answered
@@ -268,8 +325,11 @@ class _ActionFindPlaces(Action, ABC):
         elif not result.places:
             dispatcher.utter_message(response=c.UTTER_NO_PLACES_FOUND, location_label=result.location_label)
         else:
-            dispatcher.utter_message(response=self.found_response, location_label=result.location_label,
-                                     places=fmt.places_text(result.places))
+            dispatcher.utter_message(
+                response=self.found_response,
+                location_label=result.location_label,
+                places=fmt.places_text(result.places),
+            )
         # Forget the place so the next search asks again instead of reusing a stale one.
         return [SlotSet(c.SLOT_LOCATION, None)]
 

@@ -58,8 +58,11 @@ def periods_text(periods: tuple[EmployerPeriod, ...]) -> str:
 def benefit_line(benefit: BenefitInfo) -> str:
     name = BENEFIT_NAMES.get(benefit.kind, benefit.kind)
     status = STATUS_NAMES.get(benefit.status, benefit.status)
-    when = (f"ngày {day(benefit.paid_on)}" if benefit.status == "paid" and benefit.paid_on
-            else f"nộp hồ sơ ngày {day(benefit.requested_on)}")
+    when = (
+        f"ngày {day(benefit.paid_on)}"
+        if benefit.status == "paid" and benefit.paid_on
+        else f"nộp hồ sơ ngày {day(benefit.requested_on)}"
+    )
     return f"• {name}: {money(benefit.amount)} – {status} ({when})"
 
 

@@ -26,11 +26,30 @@ from vssid.privacy import mask_number
 logger = logging.getLogger(__name__)
 
 # What users type to leave a form when NLU does not catch the `cancel` intent.
-CANCEL_WORDS = frozenset({"thoi", "huy", "huy bo", "dung", "dung lai", "thoi khong can", "khong can nua",
-                          "thoi khoi", "bo qua", "cancel", "stop", "exit"})
+CANCEL_WORDS = frozenset(
+    {
+        "thoi",
+        "huy",
+        "huy bo",
+        "dung",
+        "dung lai",
+        "thoi khong can",
+        "khong can nua",
+        "thoi khoi",
+        "bo qua",
+        "cancel",
+        "stop",
+        "exit",
+    }
+)
 
-FORM_SLOTS = (c.SLOT_VERIFICATION_IDENTIFIER, c.SLOT_OTP_CODE, c.SLOT_LOOKUP_ID_NUMBER,
-              c.SLOT_LOOKUP_FULL_NAME, c.SLOT_LOOKUP_DATE_OF_BIRTH)
+FORM_SLOTS = (
+    c.SLOT_VERIFICATION_IDENTIFIER,
+    c.SLOT_OTP_CODE,
+    c.SLOT_LOOKUP_ID_NUMBER,
+    c.SLOT_LOOKUP_FULL_NAME,
+    c.SLOT_LOOKUP_DATE_OF_BIRTH,
+)
 
 
 def session_started_at(tracker: Tracker) -> datetime | None:
@@ -41,9 +60,14 @@ def session_started_at(tracker: Tracker) -> datetime | None:
     return None
 
 
+def latest_intent(tracker: Tracker) -> str | None:
+    """Intent of the latest user message (also for `/intent` payloads, which have no ranking)."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
 def wants_to_cancel(tracker: Tracker, text: str | None = None) -> bool:
     """The user asked to leave the form (by intent, or by a cancel word NLU missed)."""
-    if tracker.get_intent_of_latest_message() == c.INTENT_CANCEL:
+    if latest_intent(tracker) == c.INTENT_CANCEL:
         return True
     value = text if text is not None else tracker.latest_message.get("text") or ""
     return fold(value) in CANCEL_WORDS
@@ -63,14 +87,16 @@ class ValidateVerificationForm(FormValidationAction):
     def name(self) -> str:
         return c.ACTION_VALIDATE_VERIFICATION_FORM
 
-    async def validate_verification_identifier(self, value: Any, dispatcher: CollectingDispatcher,
-                                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_verification_identifier(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         text = str(value or "")
         if wants_to_cancel(tracker, text):
             return await self._cancel(dispatcher, tracker)
         try:
-            sent = await call(get_records_service().start_verification,
-                              conversation_id=tracker.sender_id, identifier=text)
+            sent = await call(
+                get_records_service().start_verification, conversation_id=tracker.sender_id, identifier=text
+            )
         except errors.InvalidInput as error:
             if error.reason == identifiers.REASON_LENGTH:
                 dispatcher.utter_message(response=c.UTTER_INVALID_IDENTIFIER_LENGTH, digits=error.digits)
@@ -89,8 +115,9 @@ class ValidateVerificationForm(FormValidationAction):
         # Progress marker only: the identity is held server-side, the slot keeps a masked copy.
         return {c.SLOT_VERIFICATION_IDENTIFIER: mask_number(text)}
 
-    async def validate_otp_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> dict[str, Any]:
+    async def validate_otp_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         text = str(value or "")
         if wants_to_cancel(tracker, text):
             return await self._cancel(dispatcher, tracker)
@@ -114,7 +141,9 @@ class ValidateVerificationForm(FormValidationAction):
         dispatcher.utter_message(response=c.UTTER_VERIFIED)
         return {c.SLOT_OTP_CODE: "verified"}
 
-    async def _resend(self, dispatcher: CollectingDispatcher, tracker: Tracker, *, expired: bool) -> dict[str, Any]:
+    async def _resend(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, *, expired: bool
+    ) -> dict[str, Any]:
         try:
             sent = await call(get_records_service().resend_otp, conversation_id=tracker.sender_id)
         except errors.TooManyAttempts as error:
@@ -127,8 +156,11 @@ class ValidateVerificationForm(FormValidationAction):
 
     @staticmethod
     def _limited(dispatcher: CollectingDispatcher, error: errors.TooManyAttempts) -> dict[str, Any]:
-        response = (c.UTTER_VERIFICATION_LOCKED if isinstance(error, errors.VerificationLocked)
-                    else c.UTTER_OTP_REQUEST_LIMIT)
+        response = (
+            c.UTTER_VERIFICATION_LOCKED
+            if isinstance(error, errors.VerificationLocked)
+            else c.UTTER_OTP_REQUEST_LIMIT
+        )
         dispatcher.utter_message(response=response, retry_time=clock(error.retry_after))
         return end_form(**{c.SLOT_VERIFICATION_IDENTIFIER: None, c.SLOT_OTP_CODE: None})
 
@@ -136,8 +168,9 @@ class ValidateVerificationForm(FormValidationAction):
     async def _cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         await call(get_records_service().cancel_verification, conversation_id=tracker.sender_id)
         dispatcher.utter_message(response=c.UTTER_RECORDS_FORM_CANCELLED)
-        return end_form(**{c.SLOT_VERIFICATION_IDENTIFIER: None, c.SLOT_OTP_CODE: None,
-                           c.SLOT_PENDING_LOOKUP: None})
+        return end_form(
+            **{c.SLOT_VERIFICATION_IDENTIFIER: None, c.SLOT_OTP_CODE: None, c.SLOT_PENDING_LOOKUP: None}
+        )
 
 
 class ActionCancelRecordsForm(Action):
@@ -146,8 +179,9 @@ class ActionCancelRecordsForm(Action):
     def name(self) -> str:
         return c.ACTION_CANCEL_RECORDS_FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         await call(get_records_service().cancel_verification, conversation_id=tracker.sender_id)
         dispatcher.utter_message(response=c.UTTER_RECORDS_FORM_CANCELLED)
         return [SlotSet(slot, None) for slot in (*FORM_SLOTS, c.SLOT_PENDING_LOOKUP, c.SLOT_LOCATION)]

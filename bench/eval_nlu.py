@@ -69,6 +69,8 @@ class Report:
     unaccented: Scores
     entities: dict[str, LabelScore]
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # text, gold, predicted
+    # for the fallback-threshold sweep: gold, prediction without fallback, its confidence
+    raw: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def macro_f1(self) -> float:
@@ -91,9 +93,9 @@ def load_examples(nlu_path: str | Path) -> list[Example]:
     return examples
 
 
-def full_intent(parse: dict[str, Any]) -> str:
+def full_intent(parse: dict[str, Any], intent: str | None = None) -> str:
     """Predicted intent, with the response selector's topic for retrieval intents."""
-    intent = (parse.get("intent") or {}).get("name") or FALLBACK
+    intent = intent or (parse.get("intent") or {}).get("name") or FALLBACK
     selector = parse.get("response_selector") or {}
     for key in (intent, "default"):
         response = (selector.get(key) or {}).get("response") or {}
@@ -103,12 +105,34 @@ def full_intent(parse: dict[str, Any]) -> str:
     return intent
 
 
+def top_without_fallback(parse: dict[str, Any]) -> tuple[str, float]:
+    """Best intent other than nlu_fallback (FallbackClassifier keeps the ranking) and its confidence."""
+    ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK]
+    if not ranking:
+        intent = parse.get("intent") or {}
+        return intent.get("name") or FALLBACK, float(intent.get("confidence") or 0.0)
+    best = max(ranking, key=lambda r: r.get("confidence") or 0.0)
+    return best["name"], float(best.get("confidence") or 0.0)
+
+
+def threshold_sweep(report: Report, thresholds: Iterable[float]) -> list[tuple[float, float, float, float]]:
+    """(threshold, macro-F1, accuracy, share of messages sent to nlu_fallback) per threshold."""
+    rows = []
+    gold = [g for g, _, _ in report.raw]
+    for threshold in thresholds:
+        predicted = [p if c >= threshold else FALLBACK for _, p, c in report.raw]
+        scores = score(gold, predicted)
+        fallbacks = sum(p == FALLBACK for p in predicted) / len(predicted) if predicted else 0.0
+        rows.append((threshold, scores.macro_f1, scores.accuracy, fallbacks))
+    return rows
+
+
 def score(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
     """Per-label precision/recall/F1 over the gold labels, their macro average and accuracy."""
     labels = sorted(set(gold))
     per_label = {}
     for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted) if g == p == label)
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p == label)
         predicted_count = sum(1 for p in predicted if p == label)
         support = sum(1 for g in gold if g == label)
         precision = tp / predicted_count if predicted_count else 0.0
@@ -116,7 +140,7 @@ def score(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_label[label] = LabelScore(precision, recall, f1, support)
     macro = sum(s.f1 for s in per_label.values()) / len(per_label) if per_label else 0.0
-    accuracy = sum(g == p for g, p in zip(gold, predicted)) / len(gold) if gold else 0.0
+    accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold) if gold else 0.0
     return Scores(len(gold), accuracy, macro, per_label)
 
 
@@ -127,7 +151,7 @@ def entity_scores(
     tp: Counter[str] = Counter()
     n_gold: Counter[str] = Counter()
     n_pred: Counter[str] = Counter()
-    for gold_set, pred_set in zip(gold, predicted):
+    for gold_set, pred_set in zip(gold, predicted, strict=True):
         gold_set, pred_set = set(gold_set), set(pred_set)
         n_gold.update(e[0] for e in gold_set)
         n_pred.update(e[0] for e in pred_set)
@@ -157,7 +181,9 @@ def fingerprint(config: Path, data: Sequence[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def train_nlu(config: Path, data: Sequence[Path], out: Path, domain: Path | None = None) -> tuple[Path, float]:
+def train_nlu(
+    config: Path, data: Sequence[Path], out: Path, domain: Path | None = None
+) -> tuple[Path, float]:
     """Path of the NLU model for ``config`` (trained now unless cached) and its training seconds."""
     name = f"nlu-{config.stem}-{fingerprint(config, data)}"
     model = out / f"{name}.tar.gz"
@@ -199,11 +225,16 @@ def evaluate_model(model_path: str | Path, nlu_path: str | Path) -> Report:
     predicted_entities = [
         tuple((e["entity"], e["start"], e["end"]) for e in p.get("entities") or []) for p in parses
     ]
+    raw = []
+    for label, parse in zip(gold, parses, strict=True):
+        intent, confidence = top_without_fallback(parse)
+        raw.append((label, full_intent(parse, intent), confidence))
     return Report(
+        raw=raw,
         all=score(gold, predicted),
         unaccented=score([gold[i] for i in plain], [predicted[i] for i in plain]),
         entities=entity_scores([e.entities for e in examples], predicted_entities),
-        errors=[(e.text, g, p) for e, g, p in zip(examples, gold, predicted) if g != p],
+        errors=[(e.text, g, p) for e, g, p in zip(examples, gold, predicted, strict=True) if g != p],
     )
 
 
@@ -267,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports[name] = evaluate_model(model, args.nlu)
     print(f"\nNLU evaluation on {args.nlu}\n")
     print(format_side_by_side(reports, timings))
+    print("\nFallback threshold sweep (ours): threshold, macro-F1, accuracy, share sent to nlu_fallback")
+    for row in threshold_sweep(reports["ours"], (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)):
+        print("  {:.1f}  {:.3f}  {:.3f}  {:.3f}".format(*row))
     errors = reports["ours"].errors[: args.errors]
     if errors:
         print(f"\nMisclassified by ours (first {len(errors)} of {len(reports['ours'].errors)}):")

@@ -22,6 +22,7 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -206,7 +207,7 @@ def _kb_topics() -> list[tuple[str, str]]:
         return []
 
 
-def known_payloads(root: Any = PROJECT_ROOT) -> Iterator[str]:
+def known_payloads(root: Path = PROJECT_ROOT) -> Iterator[str]:
     """Payloads of the /help buttons and of every button in the domain and data/ responses."""
     yield from (button["payload"] for button in help_buttons())
     for path in [root / "domain.yml", *sorted((root / "data").glob("**/*.yml"))]:

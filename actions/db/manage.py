@@ -1,10 +1,10 @@
 """Database commands: `python -m actions.db.manage {upgrade,downgrade,revision,current,seed}`.
 
-    upgrade [REV]        apply migrations (default: heads) to DATABASE_URL
-    downgrade REV        revert to REV ("base" drops every table)
-    revision -m MSG      autogenerate a migration from the models
-    current              print the applied revision(s)
-    seed [--people N]    load the demo records, only into an empty database
+upgrade [REV]        apply migrations (default: heads) to DATABASE_URL
+downgrade REV        revert to REV ("base" drops every table)
+revision -m MSG      autogenerate a migration from the models
+current              print the applied revision(s)
+seed [--people N]    load the demo records, only into an empty database
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ def downgrade(url: str | None = None, *, revision: str, connection: Connection |
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m actions.db.manage", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m actions.db.manage",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or var/vssid.db)")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("upgrade")

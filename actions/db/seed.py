@@ -31,29 +31,172 @@ DEFAULT_PEOPLE = 2000
 DEFAULT_SEED = 20240501
 KINDS = ("BHXH", "BHTN", "BHTNLĐ-BNN")
 
-LAST_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
-              "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Mai", "Lâm"]
+LAST_NAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trương",
+    "Mai",
+    "Lâm",
+]
 MIDDLE_MALE = ["Văn", "Hữu", "Đức", "Minh", "Quang", "Thành", "Công", "Xuân", "Gia", "Trọng"]
 MIDDLE_FEMALE = ["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Mỹ", "Bảo", "Diệu", "Phương", "Hải"]
-GIVEN_MALE = ["An", "Bảo", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Hoàng", "Hùng", "Khang", "Khoa",
-              "Long", "Minh", "Nam", "Phong", "Phúc", "Quân", "Sơn", "Tài", "Thắng", "Trung", "Tuấn",
-              "Việt", "Vinh"]
-GIVEN_FEMALE = ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hương", "Lan", "Linh",
-                "Mai", "My", "Ngân", "Nhung", "Oanh", "Phương", "Quỳnh", "Thảo", "Trang", "Uyên",
-                "Vân", "Yến"]
-STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Trãi", "Hai Bà Trưng", "Lý Thường Kiệt", "Quang Trung",
-           "Hùng Vương", "Nguyễn Huệ", "Lê Duẩn", "Phan Chu Trinh", "Điện Biên Phủ", "Trường Chinh",
-           "Nguyễn Văn Cừ", "Võ Thị Sáu", "Bà Triệu", "Hoàng Diệu"]
+GIVEN_MALE = [
+    "An",
+    "Bảo",
+    "Cường",
+    "Dũng",
+    "Đạt",
+    "Hải",
+    "Hiếu",
+    "Hoàng",
+    "Hùng",
+    "Khang",
+    "Khoa",
+    "Long",
+    "Minh",
+    "Nam",
+    "Phong",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Tài",
+    "Thắng",
+    "Trung",
+    "Tuấn",
+    "Việt",
+    "Vinh",
+]
+GIVEN_FEMALE = [
+    "Anh",
+    "Chi",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hạnh",
+    "Hằng",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "My",
+    "Ngân",
+    "Nhung",
+    "Oanh",
+    "Phương",
+    "Quỳnh",
+    "Thảo",
+    "Trang",
+    "Uyên",
+    "Vân",
+    "Yến",
+]
+STREETS = [
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Nguyễn Trãi",
+    "Hai Bà Trưng",
+    "Lý Thường Kiệt",
+    "Quang Trung",
+    "Hùng Vương",
+    "Nguyễn Huệ",
+    "Lê Duẩn",
+    "Phan Chu Trinh",
+    "Điện Biên Phủ",
+    "Trường Chinh",
+    "Nguyễn Văn Cừ",
+    "Võ Thị Sáu",
+    "Bà Triệu",
+    "Hoàng Diệu",
+]
 COMPANY_FORMS = ["Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV", "Hợp tác xã"]
-COMPANY_WORDS = ["Thiên Phúc", "Hòa Bình", "Sao Mai", "Hưng Thịnh", "Bình Minh", "Tân Tiến", "Đại Việt",
-                 "Phú Gia", "An Khang", "Trường Sơn", "Hồng Hà", "Cửu Long", "Việt Tiến", "Thành Công",
-                 "Ánh Dương", "Kim Long", "Hải Đăng", "Phương Nam", "Đông Á", "Minh Phát"]
-COMPANY_TRADES = ["May mặc", "Xây dựng", "Thực phẩm", "Thương mại Dịch vụ", "Vận tải", "Điện tử",
-                  "Cơ khí", "Giáo dục", "Công nghệ", "Dược phẩm", "Nông sản", "Du lịch"]
-PHONE_PREFIXES = ["090", "091", "093", "094", "096", "097", "098", "032", "033", "035", "036", "037",
-                  "038", "039", "070", "076", "077", "078", "081", "083", "084", "085", "086", "088"]
-DEVICES = ["iPhone 13", "iPhone 15", "Samsung Galaxy A54", "Samsung Galaxy S23", "Xiaomi Redmi Note 12",
-           "OPPO Reno10", "Vivo Y36", "Nokia G21"]
+COMPANY_WORDS = [
+    "Thiên Phúc",
+    "Hòa Bình",
+    "Sao Mai",
+    "Hưng Thịnh",
+    "Bình Minh",
+    "Tân Tiến",
+    "Đại Việt",
+    "Phú Gia",
+    "An Khang",
+    "Trường Sơn",
+    "Hồng Hà",
+    "Cửu Long",
+    "Việt Tiến",
+    "Thành Công",
+    "Ánh Dương",
+    "Kim Long",
+    "Hải Đăng",
+    "Phương Nam",
+    "Đông Á",
+    "Minh Phát",
+]
+COMPANY_TRADES = [
+    "May mặc",
+    "Xây dựng",
+    "Thực phẩm",
+    "Thương mại Dịch vụ",
+    "Vận tải",
+    "Điện tử",
+    "Cơ khí",
+    "Giáo dục",
+    "Công nghệ",
+    "Dược phẩm",
+    "Nông sản",
+    "Du lịch",
+]
+PHONE_PREFIXES = [
+    "090",
+    "091",
+    "093",
+    "094",
+    "096",
+    "097",
+    "098",
+    "032",
+    "033",
+    "035",
+    "036",
+    "037",
+    "038",
+    "039",
+    "070",
+    "076",
+    "077",
+    "078",
+    "081",
+    "083",
+    "084",
+    "085",
+    "086",
+    "088",
+]
+DEVICES = [
+    "iPhone 13",
+    "iPhone 15",
+    "Samsung Galaxy A54",
+    "Samsung Galaxy S23",
+    "Xiaomi Redmi Note 12",
+    "OPPO Reno10",
+    "Vivo Y36",
+    "Nokia G21",
+]
 AREA_CODES = {"01": "24", "79": "28", "48": "236", "31": "225", "92": "292"}
 
 
@@ -72,24 +215,78 @@ class Dataset:
 
 # --- demo identities (docs/demo_identities.md); keep both in sync (a test checks) --------------
 DEMO_IDENTITIES = [
-    {"bhxh_code": "0101234567", "full_name": "Nguyễn Văn An", "date_of_birth": date(1985, 3, 15),
-     "gender": "male", "id_number": "001085001234", "phone": "0912345678", "email": "an.nguyen@example.com",
-     "province": "01", "district": "Cầu Giấy", "story": "worker"},
-    {"bhxh_code": "7901234568", "full_name": "Trần Thị Bình", "date_of_birth": date(1990, 7, 20),
-     "gender": "female", "id_number": "079190005678", "phone": "0987654321", "email": "binh.tran@example.com",
-     "province": "79", "district": "Quận 3", "story": "mother"},
-    {"bhxh_code": "4801234569", "full_name": "Lê Văn Cường", "date_of_birth": date(1958, 1, 2),
-     "gender": "male", "id_number": "048058009012", "phone": "0905111222", "email": None,
-     "province": "48", "district": "Hải Châu", "story": "retiree"},
-    {"bhxh_code": "4601234560", "full_name": "Phạm Thị Dung", "date_of_birth": date(1995, 11, 11),
-     "gender": "female", "id_number": "201234567", "phone": "0934555666", "email": "dung.pham@example.com",
-     "province": "46", "district": "Huế", "story": "left_job"},
-    {"bhxh_code": "3101234561", "full_name": "Hoàng Văn Em", "date_of_birth": date(1992, 5, 5),
-     "gender": "male", "id_number": "031092003456", "phone": None, "email": None,
-     "province": "31", "district": "Lê Chân", "story": "no_phone"},
-    {"bhxh_code": "9201234562", "full_name": "Đặng Minh Hải", "date_of_birth": date(2000, 8, 30),
-     "gender": "male", "id_number": "092200007890", "phone": "0868123456", "email": None,
-     "province": "92", "district": "Ninh Kiều", "story": "young"},
+    {
+        "bhxh_code": "0101234567",
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": date(1985, 3, 15),
+        "gender": "male",
+        "id_number": "001085001234",
+        "phone": "0912345678",
+        "email": "an.nguyen@example.com",
+        "province": "01",
+        "district": "Cầu Giấy",
+        "story": "worker",
+    },
+    {
+        "bhxh_code": "7901234568",
+        "full_name": "Trần Thị Bình",
+        "date_of_birth": date(1990, 7, 20),
+        "gender": "female",
+        "id_number": "079190005678",
+        "phone": "0987654321",
+        "email": "binh.tran@example.com",
+        "province": "79",
+        "district": "Quận 3",
+        "story": "mother",
+    },
+    {
+        "bhxh_code": "4801234569",
+        "full_name": "Lê Văn Cường",
+        "date_of_birth": date(1958, 1, 2),
+        "gender": "male",
+        "id_number": "048058009012",
+        "phone": "0905111222",
+        "email": None,
+        "province": "48",
+        "district": "Hải Châu",
+        "story": "retiree",
+    },
+    {
+        "bhxh_code": "4601234560",
+        "full_name": "Phạm Thị Dung",
+        "date_of_birth": date(1995, 11, 11),
+        "gender": "female",
+        "id_number": "201234567",
+        "phone": "0934555666",
+        "email": "dung.pham@example.com",
+        "province": "46",
+        "district": "Huế",
+        "story": "left_job",
+    },
+    {
+        "bhxh_code": "3101234561",
+        "full_name": "Hoàng Văn Em",
+        "date_of_birth": date(1992, 5, 5),
+        "gender": "male",
+        "id_number": "031092003456",
+        "phone": None,
+        "email": None,
+        "province": "31",
+        "district": "Lê Chân",
+        "story": "no_phone",
+    },
+    {
+        "bhxh_code": "9201234562",
+        "full_name": "Đặng Minh Hải",
+        "date_of_birth": date(2000, 8, 30),
+        "gender": "male",
+        "id_number": "092200007890",
+        "phone": "0868123456",
+        "email": None,
+        "province": "92",
+        "district": "Ninh Kiều",
+        "story": "young",
+    },
 ]
 
 
@@ -142,27 +339,45 @@ class _Generator:
                 self._clinic(province, district, f"Trung tâm Y tế {_lower_type(district)}", clinic_seq)
                 if self.rng.random() < 0.6:
                     owner = self.rng.choice(COMPANY_WORDS)
-                    self._clinic(province, district, f"Phòng khám Đa khoa {owner} {district.name}", clinic_seq)
+                    self._clinic(
+                        province, district, f"Phòng khám Đa khoa {owner} {district.name}", clinic_seq
+                    )
 
     def _address(self, district: District, province: Province) -> str:
-        return (f"Số {self.rng.randint(1, 299)} đường {self.rng.choice(STREETS)}, "
-                f"{district.display}, {province.display}")
+        return (
+            f"Số {self.rng.randint(1, 299)} đường {self.rng.choice(STREETS)}, "
+            f"{district.display}, {province.display}"
+        )
 
     def _office(self, province: Province, district: District | None, name: str, located: District) -> None:
-        self.data.add("bhxh_offices", {
-            "name": name, "address": self._address(located, province), "phone": _phone(self.rng, province.code),
-            "province": province.name, "district": district.name if district else None,
-            "province_key": province.key, "district_key": district.key if district else None,
-        })
+        self.data.add(
+            "bhxh_offices",
+            {
+                "name": name,
+                "address": self._address(located, province),
+                "phone": _phone(self.rng, province.code),
+                "province": province.name,
+                "district": district.name if district else None,
+                "province_key": province.key,
+                "district_key": district.key if district else None,
+            },
+        )
 
     def _clinic(self, province: Province, district: District, name: str, seq: dict[str, int]) -> None:
         seq[province.code] = seq.get(province.code, 0) + 1
-        row = self.data.add("bhyt_clinics", {
-            "code": f"{province.code}{seq[province.code]:03d}", "name": name,
-            "address": self._address(district, province), "phone": _phone(self.rng, province.code),
-            "province": province.name, "district": district.name,
-            "province_key": province.key, "district_key": district.key,
-        })
+        row = self.data.add(
+            "bhyt_clinics",
+            {
+                "code": f"{province.code}{seq[province.code]:03d}",
+                "name": name,
+                "address": self._address(district, province),
+                "phone": _phone(self.rng, province.code),
+                "province": province.name,
+                "district": district.name,
+                "province_key": province.key,
+                "district_key": district.key,
+            },
+        )
         self.clinics_by_district.setdefault((province.code, district.name), []).append(row["id"])
         self.clinics_by_province.setdefault(province.code, []).append(row["id"])
 
@@ -174,16 +389,23 @@ class _Generator:
             district = self.rng.choice(province.districts)
             form = self.rng.choice(COMPANY_FORMS)
             name = f"{form} {self.rng.choice(COMPANY_TRADES)} {self.rng.choice(COMPANY_WORDS)}"
-            row = self.data.add("employers", {
-                "code": f"{_ascii(province.name)[:2].upper()}{index + 1:05d}", "name": name,
-                "address": self._address(district, province), "province_code": province.code,
-            })
+            row = self.data.add(
+                "employers",
+                {
+                    "code": f"{_ascii(province.name)[:2].upper()}{index + 1:05d}",
+                    "name": name,
+                    "address": self._address(district, province),
+                    "province_code": province.code,
+                },
+            )
             self.employers_by_province.setdefault(province.code, []).append(row["id"])
 
     def _province(self) -> Province:
         provinces = self.gazetteer.provinces
-        weights = [6 if p.code in ("01", "79") else 2 if p.code in ("31", "48", "92", "74", "75") else 1
-                   for p in provinces]
+        weights = [
+            6 if p.code in ("01", "79") else 2 if p.code in ("31", "48", "92", "74", "75") else 1
+            for p in provinces
+        ]
         return self.rng.choices(provinces, weights=weights)[0]
 
     # people -------------------------------------------------------------------------------
@@ -191,8 +413,17 @@ class _Generator:
         for demo in DEMO_IDENTITIES:
             province = self.gazetteer.province(demo["province"])
             district = next(d for d in province.districts if d.name == demo["district"])
-            person = self._person_row(demo["bhxh_code"], demo["full_name"], demo["date_of_birth"], demo["gender"],
-                                      demo["id_number"], demo["phone"], demo["email"], province, district)
+            person = self._person_row(
+                demo["bhxh_code"],
+                demo["full_name"],
+                demo["date_of_birth"],
+                demo["gender"],
+                demo["id_number"],
+                demo["phone"],
+                demo["email"],
+                province,
+                district,
+            )
             getattr(self, f"_story_{demo['story']}")(person, province, district)
 
     def random_people(self) -> None:
@@ -200,25 +431,37 @@ class _Generator:
             gender = self.rng.choice(("male", "female"))
             age = self.rng.randint(1, 17) if self.rng.random() < 0.1 else self.rng.randint(18, 78)
             born = self.today.replace(year=self.today.year - age, month=1, day=1) + timedelta(
-                days=self.rng.randint(0, 364))
+                days=self.rng.randint(0, 364)
+            )
             middle = MIDDLE_MALE if gender == "male" else MIDDLE_FEMALE
             given = GIVEN_MALE if gender == "male" else GIVEN_FEMALE
             name = f"{self.rng.choice(LAST_NAMES)} {self.rng.choice(middle)} {self.rng.choice(given)}"
             province = self._province()
             district = self.rng.choice(province.districts)
-            code = self._unique(self.used_codes, lambda: f"{province.code}{self.rng.randint(0, 99_999_999):08d}")
-            id_number = self._unique(self.used_ids, lambda: self._id_number(province, gender, born))
-            phone = None if self.rng.random() < 0.03 else (
-                f"{self.rng.choice(PHONE_PREFIXES)}{self.rng.randint(0, 9_999_999):07d}")
-            email = f"{_ascii(name)}{self.rng.randint(1, 999)}@example.com" if self.rng.random() < 0.6 else None
+            code = self._unique_code(province)
+            id_number = self._unique_id_number(province, gender, born)
+            phone = (
+                None
+                if self.rng.random() < 0.03
+                else (f"{self.rng.choice(PHONE_PREFIXES)}{self.rng.randint(0, 9_999_999):07d}")
+            )
+            email = (
+                f"{_ascii(name)}{self.rng.randint(1, 999)}@example.com" if self.rng.random() < 0.6 else None
+            )
             person = self._person_row(code, name, born, gender, id_number, phone, email, province, district)
             self._random_history(person, province, district, age)
 
-    def _unique(self, used: set[str], make) -> str:
-        while (value := make()) in used:
+    def _unique_code(self, province: Province) -> str:
+        while (code := f"{province.code}{self.rng.randint(0, 99_999_999):08d}") in self.used_codes:
             pass
-        used.add(value)
-        return value
+        self.used_codes.add(code)
+        return code
+
+    def _unique_id_number(self, province: Province, gender: str, born: date) -> str:
+        while (number := self._id_number(province, gender, born)) in self.used_ids:
+            pass
+        self.used_ids.add(number)
+        return number
 
     def _id_number(self, province: Province, gender: str, born: date) -> str:
         if born.year < 1975 and self.rng.random() < 0.3:
@@ -229,45 +472,97 @@ class _Generator:
 
     def _person_row(self, code, name, born, gender, id_number, phone, email, province, district) -> dict:
         address = self._address(district, province)
-        person = self.data.add("people", {
-            "bhxh_code": code, "full_name": name, "date_of_birth": born, "gender": gender,
-            "id_number": id_number, "phone": phone, "email": email, "address": address,
-            "province_code": province.code, "created_at": _utc(date(2020, 1, 1)),
-        })
+        person = self.data.add(
+            "people",
+            {
+                "bhxh_code": code,
+                "full_name": name,
+                "date_of_birth": born,
+                "gender": gender,
+                "id_number": id_number,
+                "phone": phone,
+                "email": email,
+                "address": address,
+                "province_code": province.code,
+                "created_at": _utc(date(2020, 1, 1)),
+            },
+        )
         age = (self.today - born).days // 365
         if phone and age >= 15 and self.rng.random() < 0.85:
             status = self.rng.choices(("active", "locked", "pending"), weights=(90, 5, 5))[0]
-            self.data.add("vssid_accounts", {
-                "person_id": person["id"], "status": status, "phone": phone, "email": email,
-                "device": self.rng.choice(DEVICES) if status == "active" else None,
-                "registered_at": _utc(date(2021, 1, 1) + timedelta(days=self.rng.randint(0, 1400))),
-            })
+            self.data.add(
+                "vssid_accounts",
+                {
+                    "person_id": person["id"],
+                    "status": status,
+                    "phone": phone,
+                    "email": email,
+                    "device": self.rng.choice(DEVICES) if status == "active" else None,
+                    "registered_at": _utc(date(2021, 1, 1) + timedelta(days=self.rng.randint(0, 1400))),
+                },
+            )
         return person
 
     # histories ----------------------------------------------------------------------------
-    def _card(self, person: dict, province: Province, district: District, prefix: str, level: int,
-              expired: bool = False) -> None:
+    def _card(
+        self,
+        person: dict,
+        province: Province,
+        district: District,
+        prefix: str,
+        level: int,
+        expired: bool = False,
+    ) -> None:
         year = self.today.year - 1 if expired else self.today.year
-        clinics = self.clinics_by_district.get((province.code, district.name)) or self.clinics_by_province[province.code]
-        self.data.add("bhyt_cards", {
-            "person_id": person["id"], "card_number": f"{prefix}{level}{province.code}{person['bhxh_code']}",
-            "valid_from": date(year, 1, 1), "valid_to": date(year, 12, 31), "clinic_id": self.rng.choice(clinics),
-        })
+        clinics = (
+            self.clinics_by_district.get((province.code, district.name))
+            or self.clinics_by_province[province.code]
+        )
+        self.data.add(
+            "bhyt_cards",
+            {
+                "person_id": person["id"],
+                "card_number": f"{prefix}{level}{province.code}{person['bhxh_code']}",
+                "valid_from": date(year, 1, 1),
+                "valid_to": date(year, 12, 31),
+                "clinic_id": self.rng.choice(clinics),
+            },
+        )
 
-    def _period(self, person: dict, employer_id: int | None, start: date, end: date | None,
-                kinds: tuple[str, ...] = KINDS) -> None:
+    def _period(
+        self,
+        person: dict,
+        employer_id: int | None,
+        start: date,
+        end: date | None,
+        kinds: tuple[str, ...] = KINDS,
+    ) -> None:
         for kind in kinds:
-            self.data.add("contribution_periods", {
-                "person_id": person["id"], "employer_id": employer_id, "kind": kind,
-                "from_month": start, "to_month": end,
-            })
+            self.data.add(
+                "contribution_periods",
+                {
+                    "person_id": person["id"],
+                    "employer_id": employer_id,
+                    "kind": kind,
+                    "from_month": start,
+                    "to_month": end,
+                },
+            )
 
-    def _benefit(self, person: dict, kind: str, status: str, amount: int, requested: date,
-                 paid: date | None = None) -> None:
-        self.data.add("benefit_payments", {
-            "person_id": person["id"], "kind": kind, "status": status, "amount": amount,
-            "requested_on": requested, "paid_on": paid if status == "paid" else None,
-        })
+    def _benefit(
+        self, person: dict, kind: str, status: str, amount: int, requested: date, paid: date | None = None
+    ) -> None:
+        self.data.add(
+            "benefit_payments",
+            {
+                "person_id": person["id"],
+                "kind": kind,
+                "status": status,
+                "amount": amount,
+                "requested_on": requested,
+                "paid_on": paid if status == "paid" else None,
+            },
+        )
 
     def _employer(self, province: Province) -> int:
         local = self.employers_by_province.get(province.code)
@@ -319,32 +614,64 @@ class _Generator:
         if ongoing and rng.random() < 0.25:
             for _ in range(rng.randint(1, 3)):
                 requested = self.today - timedelta(days=rng.randint(10, 1500))
-                status = "processing" if (self.today - requested).days < 30 else rng.choices(
-                    ("paid", "rejected"), weights=(92, 8))[0]
-                self._benefit(person, "sickness", status, rng.randint(5, 50) * 100_000, requested,
-                              requested + timedelta(days=rng.randint(10, 25)))
+                status = (
+                    "processing"
+                    if (self.today - requested).days < 30
+                    else rng.choices(("paid", "rejected"), weights=(92, 8))[0]
+                )
+                self._benefit(
+                    person,
+                    "sickness",
+                    status,
+                    rng.randint(5, 50) * 100_000,
+                    requested,
+                    requested + timedelta(days=rng.randint(10, 25)),
+                )
         if person["gender"] == "female" and 22 <= age <= 42 and ongoing and rng.random() < 0.3:
             requested = self.today - timedelta(days=rng.randint(30, 1800))
-            self._benefit(person, "maternity", "paid", rng.randint(200, 600) * 100_000, requested,
-                          requested + timedelta(days=rng.randint(15, 30)))
+            self._benefit(
+                person,
+                "maternity",
+                "paid",
+                rng.randint(200, 600) * 100_000,
+                requested,
+                requested + timedelta(days=rng.randint(15, 30)),
+            )
         if not ongoing and age < 55 and rng.random() < 0.1:
             requested = self.today - timedelta(days=rng.randint(5, 900))
             status = "processing" if (self.today - requested).days < 20 else "paid"
-            self._benefit(person, "one_time", status, rng.randint(200, 1500) * 100_000, requested,
-                          requested + timedelta(days=rng.randint(10, 20)))
+            self._benefit(
+                person,
+                "one_time",
+                status,
+                rng.randint(200, 1500) * 100_000,
+                requested,
+                requested + timedelta(days=rng.randint(10, 20)),
+            )
 
     # hand-written demo stories ---------------------------------------------------------------
     def _story_worker(self, person: dict, province: Province, district: District) -> None:
         employers = self.employers_by_province["01"]
-        spells = [((2006, 9), (2008, 12), None), ((2009, 2), (2011, 6), employers[0]),
-                  ((2011, 7), (2013, 12), employers[1]), ((2014, 3), (2016, 8), employers[2]),
-                  ((2016, 9), (2018, 12), employers[3]), ((2019, 1), (2020, 6), employers[4])]
+        spells = [
+            ((2006, 9), (2008, 12), None),
+            ((2009, 2), (2011, 6), employers[0]),
+            ((2011, 7), (2013, 12), employers[1]),
+            ((2014, 3), (2016, 8), employers[2]),
+            ((2016, 9), (2018, 12), employers[3]),
+            ((2019, 1), (2020, 6), employers[4]),
+        ]
         for (y1, m1), (y2, m2), employer in spells:
             self._period(person, employer, date(y1, m1, 1), date(y2, m2, 1), KINDS if employer else ("BHXH",))
         self._period(person, employers[5], date(2020, 7, 1), None)
         self._card(person, province, district, "DN", 4)
-        self._benefit(person, "sickness", "paid", 1_850_000, self.today - timedelta(days=200),
-                      self.today - timedelta(days=185))
+        self._benefit(
+            person,
+            "sickness",
+            "paid",
+            1_850_000,
+            self.today - timedelta(days=200),
+            self.today - timedelta(days=185),
+        )
 
     def _story_mother(self, person: dict, province: Province, district: District) -> None:
         employers = self.employers_by_province["79"]
@@ -394,9 +721,16 @@ def generate(*, people: int = DEFAULT_PEOPLE, seed: int = DEFAULT_SEED, today: d
     return generator.data
 
 
-_TABLES = [(Office, "bhxh_offices"), (Clinic, "bhyt_clinics"), (Employer, "employers"), (Person, "people"),
-           (Account, "vssid_accounts"), (BhytCard, "bhyt_cards"), (ContributionPeriod, "contribution_periods"),
-           (BenefitPayment, "benefit_payments")]
+_TABLES = [
+    (Office, "bhxh_offices"),
+    (Clinic, "bhyt_clinics"),
+    (Employer, "employers"),
+    (Person, "people"),
+    (Account, "vssid_accounts"),
+    (BhytCard, "bhyt_cards"),
+    (ContributionPeriod, "contribution_periods"),
+    (BenefitPayment, "benefit_payments"),
+]
 
 
 def load(session: Session, dataset: Dataset) -> dict[str, int]:
@@ -411,18 +745,21 @@ def load(session: Session, dataset: Dataset) -> dict[str, int]:
         if session.get_bind().dialect.name == "postgresql":
             # Ids were given explicitly: move each serial sequence past them.
             for _, table in _TABLES:
-                session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-                ))
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                    )
+                )
     return counts
 
 
-def seed_if_empty(session: Session, *, people: int | None = None, today: date | None = None) -> dict[str, int] | None:
+def seed_if_empty(
+    session: Session, *, people: int | None = None, today: date | None = None
+) -> dict[str, int] | None:
     """Seed only a database without people (idempotent); None if it already had records."""
     with session.begin():
         existing = session.execute(select(func.count()).select_from(Person)).scalar_one()
     if existing:
         return None
     return load(session, generate(people=people or DEFAULT_PEOPLE, today=today))
-

@@ -38,9 +38,16 @@ def subject_hash(number: str) -> str:
     return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
 
 
-def add_audit_entry(session: Session, *, conversation_id: str, event: str, outcome: str,
-                    subject: str | None = None, detail: str | None = None,
-                    now: datetime | None = None) -> None:
+def add_audit_entry(
+    session: Session,
+    *,
+    conversation_id: str,
+    event: str,
+    outcome: str,
+    subject: str | None = None,
+    detail: str | None = None,
+    now: datetime | None = None,
+) -> None:
     """Record who (conversation) did what (event) about whom; `subject` is stored masked + hashed."""
     entry = AuditEntry(
         conversation_id=conversation_id,
@@ -55,8 +62,9 @@ def add_audit_entry(session: Session, *, conversation_id: str, event: str, outco
     session.add(entry)
 
 
-def enqueue_sms(session: Session, *, phone: str, body: str, purpose: str,
-                now: datetime | None = None) -> None:
+def enqueue_sms(
+    session: Session, *, phone: str, body: str, purpose: str, now: datetime | None = None
+) -> None:
     """Queue an SMS for the gateway (the demo has none: messages stay in the outbox)."""
     message = OutboxMessage(channel="sms", recipient=phone, purpose=purpose, body=body)
     if now is not None:

@@ -72,7 +72,7 @@ class LocationMatch:
 
 
 def display_name(name: str, kind: str) -> str:
-    """'Cầu Giấy' + 'Quận' -> 'Quận Cầu Giấy'; 'Quận 1' stays; 'Hà Nội' + 'Thành phố' -> 'Thành phố Hà Nội'."""
+    """'Cầu Giấy' + 'Quận' -> 'Quận Cầu Giấy'; 'Quận 1' stays as it is."""
     return name if name.lower().startswith(kind.lower()) else f"{kind} {name}"
 
 
@@ -92,7 +92,9 @@ def load_gazetteer(path: Path = LOCATIONS_FILE) -> Gazetteer:
     for item in data["provinces"]:
         code = str(item["code"]).zfill(2)
         districts = tuple(District(d["name"], d["type"], code) for d in item.get("districts", []))
-        provinces.append(Province(code, item["name"], item["type"], tuple(item.get("aliases", [])), districts))
+        provinces.append(
+            Province(code, item["name"], item["type"], tuple(item.get("aliases", [])), districts)
+        )
     return Gazetteer(tuple(provinces))
 
 
@@ -123,12 +125,13 @@ def resolve_location(text: str, gazetteer: Gazetteer | None = None) -> LocationM
     if not folded.strip():
         return None
     provinces = [
-        p for p in gazetteer.provinces
-        if any(_mentions(folded, fold(name)) for name in (p.name, *p.aliases))
+        p for p in gazetteer.provinces if any(_mentions(folded, fold(name)) for name in (p.name, *p.aliases))
     ]
     named_codes = {p.code for p in provinces}
     districts = [
-        d for p in gazetteer.provinces for d in p.districts
+        d
+        for p in gazetteer.provinces
+        for d in p.districts
         if any(_mentions(folded, key) for key in _district_keys(d)) and not _is_province_name(d, provinces)
     ]
     if named_codes:

@@ -8,7 +8,9 @@ conversation's server-side verification and write the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session
@@ -29,6 +31,8 @@ from actions.services.records import (
 )
 from actions.services.verification import current_verification
 
+T = TypeVar("T")
+
 LOOKUP_FAILURES_ALLOWED = 5
 LOOKUP_WINDOW = timedelta(minutes=15)
 
@@ -40,8 +44,15 @@ def find_contact(session: Session, *, identifier: Identifier) -> tuple[str, str 
     return (row.bhxh_code, row.phone) if row else None
 
 
-def lookup_bhxh_code(session: Session, *, conversation_id: str, id_number: str, full_name: str,
-                     date_of_birth: date, now: datetime | None = None) -> str:
+def lookup_bhxh_code(
+    session: Session,
+    *,
+    conversation_id: str,
+    id_number: str,
+    full_name: str,
+    date_of_birth: date,
+    now: datetime | None = None,
+) -> str:
     """The BHXH code when CCCD/CMND, name and date of birth all match; else PersonNotFound.
 
     Failed attempts are limited per conversation and per CCCD so the form cannot be used to
@@ -51,11 +62,19 @@ def lookup_bhxh_code(session: Session, *, conversation_id: str, id_number: str, 
     with session.begin():
         _check_lookup_limit(session, conversation_id=conversation_id, id_number=id_number, now=now)
         person = session.execute(select(Person).where(Person.id_number == id_number)).scalar_one_or_none()
-        found = (person is not None and person.date_of_birth == date_of_birth
-                 and names_match(full_name, person.full_name))
-        audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_LOOKUP_BHXH_CODE,
-                              outcome=audit.OUTCOME_OK if found else audit.OUTCOME_NOT_FOUND,
-                              subject=id_number, now=now)
+        found = (
+            person is not None
+            and person.date_of_birth == date_of_birth
+            and names_match(full_name, person.full_name)
+        )
+        audit.add_audit_entry(
+            session,
+            conversation_id=conversation_id,
+            event=audit.EVENT_LOOKUP_BHXH_CODE,
+            outcome=audit.OUTCOME_OK if found else audit.OUTCOME_NOT_FOUND,
+            subject=id_number,
+            now=now,
+        )
         code = person.bhxh_code if found else None
     if code is None:
         raise PersonNotFound()
@@ -63,20 +82,30 @@ def lookup_bhxh_code(session: Session, *, conversation_id: str, id_number: str, 
 
 
 def _check_lookup_limit(session: Session, *, conversation_id: str, id_number: str, now: datetime) -> None:
-    failed = (AuditEntry.event == audit.EVENT_LOOKUP_BHXH_CODE) & (AuditEntry.outcome == audit.OUTCOME_NOT_FOUND)
+    failed = (AuditEntry.event == audit.EVENT_LOOKUP_BHXH_CODE) & (
+        AuditEntry.outcome == audit.OUTCOME_NOT_FOUND
+    )
     since = now - LOOKUP_WINDOW
-    for condition in (AuditEntry.conversation_id == conversation_id,
-                      AuditEntry.subject_hash == audit.subject_hash(id_number)):
-        times = session.execute(
-            select(AuditEntry.created_at).where(failed, condition, AuditEntry.created_at > since)
-            .order_by(AuditEntry.created_at)
-        ).scalars().all()
+    for condition in (
+        AuditEntry.conversation_id == conversation_id,
+        AuditEntry.subject_hash == audit.subject_hash(id_number),
+    ):
+        times = (
+            session.execute(
+                select(AuditEntry.created_at)
+                .where(failed, condition, AuditEntry.created_at > since)
+                .order_by(AuditEntry.created_at)
+            )
+            .scalars()
+            .all()
+        )
         if len(times) >= LOOKUP_FAILURES_ALLOWED:
             raise LookupLimit(times[-LOOKUP_FAILURES_ALLOWED] + LOOKUP_WINDOW)
 
 
-def _verified_person(session: Session, *, conversation_id: str, not_before: datetime | None,
-                     event: str, now: datetime) -> Person:
+def _verified_person(
+    session: Session, *, conversation_id: str, not_before: datetime | None, event: str, now: datetime
+) -> Person:
     verified = current_verification(session, conversation_id=conversation_id, not_before=not_before, now=now)
     person = None
     if verified is not None:
@@ -84,15 +113,27 @@ def _verified_person(session: Session, *, conversation_id: str, not_before: date
             select(Person).where(Person.bhxh_code == verified.bhxh_code)
         ).scalar_one_or_none()
     if person is None:
-        audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_DENIED,
-                              outcome=audit.OUTCOME_DENIED, detail=event, now=now)
+        audit.add_audit_entry(
+            session,
+            conversation_id=conversation_id,
+            event=audit.EVENT_DENIED,
+            outcome=audit.OUTCOME_DENIED,
+            detail=event,
+            now=now,
+        )
         raise NotVerified()
-    audit.add_audit_entry(session, conversation_id=conversation_id, event=event, outcome=audit.OUTCOME_OK,
-                          subject=person.bhxh_code, now=now)
+    audit.add_audit_entry(
+        session,
+        conversation_id=conversation_id,
+        event=event,
+        outcome=audit.OUTCOME_OK,
+        subject=person.bhxh_code,
+        now=now,
+    )
     return person
 
 
-def _run(session: Session, fn, **kwargs):
+def _run(session: Session, fn: Callable[..., T], **kwargs: Any) -> T:
     """Run a personal look-up in its own transaction; a denial is committed (audited) then raised."""
     denied: NotVerified | None = None
     with session.begin():
@@ -103,45 +144,83 @@ def _run(session: Session, fn, **kwargs):
     raise denied
 
 
-def bhyt_card(session: Session, *, conversation_id: str, not_before: datetime | None = None,
-              now: datetime | None = None) -> BhytCardInfo | None:
+def bhyt_card(
+    session: Session, *, conversation_id: str, not_before: datetime | None = None, now: datetime | None = None
+) -> BhytCardInfo | None:
     """The verified person's latest BHYT card with the registered clinic."""
-    return _run(session, _bhyt_card, conversation_id=conversation_id, not_before=not_before, now=now or utcnow())
+    return _run(
+        session, _bhyt_card, conversation_id=conversation_id, not_before=not_before, now=now or utcnow()
+    )
 
 
-def _bhyt_card(session: Session, *, conversation_id: str, not_before: datetime | None,
-               now: datetime) -> BhytCardInfo | None:
-    person = _verified_person(session, conversation_id=conversation_id, not_before=not_before,
-                              event=audit.EVENT_BHYT_CARD, now=now)
+def _bhyt_card(
+    session: Session, *, conversation_id: str, not_before: datetime | None, now: datetime
+) -> BhytCardInfo | None:
+    person = _verified_person(
+        session, conversation_id=conversation_id, not_before=not_before, event=audit.EVENT_BHYT_CARD, now=now
+    )
     card = session.execute(
         select(BhytCard).where(BhytCard.person_id == person.id).order_by(BhytCard.valid_to.desc()).limit(1)
     ).scalar_one_or_none()
     if card is None:
         return None
     today = now.date()
-    return BhytCardInfo(card_number=card.card_number, valid_from=card.valid_from, valid_to=card.valid_to,
-                        clinic_name=card.clinic.name, clinic_address=card.clinic.address,
-                        is_valid=card.valid_from <= today <= card.valid_to)
+    return BhytCardInfo(
+        card_number=card.card_number,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+        clinic_name=card.clinic.name,
+        clinic_address=card.clinic.address,
+        is_valid=card.valid_from <= today <= card.valid_to,
+    )
 
 
 def _months(from_month: date, to_month: date) -> int:
     return (to_month.year - from_month.year) * 12 + to_month.month - from_month.month + 1
 
 
-def contributions(session: Session, *, conversation_id: str, offset: int = 0, limit: int = 5,
-                  not_before: datetime | None = None, now: datetime | None = None) -> ContributionPage:
+def contributions(
+    session: Session,
+    *,
+    conversation_id: str,
+    offset: int = 0,
+    limit: int = 5,
+    not_before: datetime | None = None,
+    now: datetime | None = None,
+) -> ContributionPage:
     """Total BHXH months and one page of employer periods, latest first."""
-    return _run(session, _contributions, conversation_id=conversation_id, offset=max(0, offset),
-                limit=limit, not_before=not_before, now=now or utcnow())
+    return _run(
+        session,
+        _contributions,
+        conversation_id=conversation_id,
+        offset=max(0, offset),
+        limit=limit,
+        not_before=not_before,
+        now=now or utcnow(),
+    )
 
 
-def _contributions(session: Session, *, conversation_id: str, offset: int, limit: int,
-                   not_before: datetime | None, now: datetime) -> ContributionPage:
-    person = _verified_person(session, conversation_id=conversation_id, not_before=not_before,
-                              event=audit.EVENT_CONTRIBUTIONS, now=now)
-    rows = session.execute(
-        select(ContributionPeriod).where(ContributionPeriod.person_id == person.id)
-    ).scalars().all()
+def _contributions(
+    session: Session,
+    *,
+    conversation_id: str,
+    offset: int,
+    limit: int,
+    not_before: datetime | None,
+    now: datetime,
+) -> ContributionPage:
+    person = _verified_person(
+        session,
+        conversation_id=conversation_id,
+        not_before=not_before,
+        event=audit.EVENT_CONTRIBUTIONS,
+        now=now,
+    )
+    rows = (
+        session.execute(select(ContributionPeriod).where(ContributionPeriod.person_id == person.id))
+        .scalars()
+        .all()
+    )
     this_month = now.date().replace(day=1)
     merged: dict[tuple, list[str]] = {}
     names: dict[tuple, str | None] = {}
@@ -154,40 +233,72 @@ def _contributions(session: Session, *, conversation_id: str, offset: int, limit
             total += _months(row.from_month, min(row.to_month or this_month, this_month))
     order = {"BHXH": 0, "BHTN": 1, "BHTNLĐ-BNN": 2}
     periods = sorted(
-        (EmployerPeriod(employer=names[key], from_month=key[1], to_month=key[2],
-                        kinds=tuple(sorted(kinds, key=lambda k: order.get(k, 9))),
-                        months=_months(key[1], min(key[2] or this_month, this_month)))
-         for key, kinds in merged.items()),
+        (
+            EmployerPeriod(
+                employer=names[key],
+                from_month=key[1],
+                to_month=key[2],
+                kinds=tuple(sorted(kinds, key=lambda k: order.get(k, 9))),
+                months=_months(key[1], min(key[2] or this_month, this_month)),
+            )
+            for key, kinds in merged.items()
+        ),
         key=lambda p: (p.to_month is None, p.to_month or this_month, p.from_month),
         reverse=True,
     )
-    page = tuple(periods[offset:offset + limit])
+    page = tuple(periods[offset : offset + limit])
     next_offset = offset + limit if offset + limit < len(periods) else None
-    return ContributionPage(total_months=total, periods=page, offset=offset, next_offset=next_offset,
-                            total_periods=len(periods))
+    return ContributionPage(
+        total_months=total, periods=page, offset=offset, next_offset=next_offset, total_periods=len(periods)
+    )
 
 
-def benefits(session: Session, *, conversation_id: str, not_before: datetime | None = None,
-             now: datetime | None = None, limit: int = 10) -> tuple[BenefitInfo, ...]:
+def benefits(
+    session: Session,
+    *,
+    conversation_id: str,
+    not_before: datetime | None = None,
+    now: datetime | None = None,
+    limit: int = 10,
+) -> tuple[BenefitInfo, ...]:
     """The verified person's benefit claims and payments, latest first."""
-    return _run(session, _benefits, conversation_id=conversation_id, not_before=not_before,
-                now=now or utcnow(), limit=limit)
+    return _run(
+        session,
+        _benefits,
+        conversation_id=conversation_id,
+        not_before=not_before,
+        now=now or utcnow(),
+        limit=limit,
+    )
 
 
-def _benefits(session: Session, *, conversation_id: str, not_before: datetime | None, now: datetime,
-              limit: int) -> tuple[BenefitInfo, ...]:
-    person = _verified_person(session, conversation_id=conversation_id, not_before=not_before,
-                              event=audit.EVENT_BENEFITS, now=now)
-    rows = session.execute(
-        select(BenefitPayment).where(BenefitPayment.person_id == person.id)
-        .order_by(BenefitPayment.requested_on.desc(), BenefitPayment.id.desc()).limit(limit)
-    ).scalars().all()
-    return tuple(BenefitInfo(kind=r.kind, status=r.status, amount=r.amount, requested_on=r.requested_on,
-                             paid_on=r.paid_on) for r in rows)
+def _benefits(
+    session: Session, *, conversation_id: str, not_before: datetime | None, now: datetime, limit: int
+) -> tuple[BenefitInfo, ...]:
+    person = _verified_person(
+        session, conversation_id=conversation_id, not_before=not_before, event=audit.EVENT_BENEFITS, now=now
+    )
+    rows = (
+        session.execute(
+            select(BenefitPayment)
+            .where(BenefitPayment.person_id == person.id)
+            .order_by(BenefitPayment.requested_on.desc(), BenefitPayment.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    return tuple(
+        BenefitInfo(
+            kind=r.kind, status=r.status, amount=r.amount, requested_on=r.requested_on, paid_on=r.paid_on
+        )
+        for r in rows
+    )
 
 
-def find_places(session: Session, *, model: type[Office] | type[Clinic], match: LocationMatch,
-                limit: int = 5) -> tuple[PlaceInfo, ...]:
+def find_places(
+    session: Session, *, model: type[Office] | type[Clinic], match: LocationMatch, limit: int = 5
+) -> tuple[PlaceInfo, ...]:
     """Offices or clinics of the matched places: district matches first, then the rest of the
     province (its provincial-level place first)."""
     district_pairs = [(_province_key(d.province_code), d.key) for d in match.districts]
@@ -204,8 +315,10 @@ def find_places(session: Session, *, model: type[Office] | type[Clinic], match: 
             return (0, row.id)
         return (1 if row.district_key is None else 2, row.id)
 
-    return tuple(PlaceInfo(name=r.name, address=r.address, phone=r.phone, district=r.district,
-                           province=r.province) for r in sorted(rows, key=rank)[:limit])
+    return tuple(
+        PlaceInfo(name=r.name, address=r.address, phone=r.phone, district=r.district, province=r.province)
+        for r in sorted(rows, key=rank)[:limit]
+    )
 
 
 def _province_key(code: str) -> str:

@@ -102,8 +102,9 @@ class RecordsService(Protocol):
     that never counts (defence in depth next to `revoke_verification` at session start).
     """
 
-    def lookup_bhxh_code(self, *, conversation_id: str, id_number: str, full_name: str,
-                         date_of_birth: date) -> str:
+    def lookup_bhxh_code(
+        self, *, conversation_id: str, id_number: str, full_name: str, date_of_birth: date
+    ) -> str:
         """The BHXH code if CCCD/CMND, full name and date of birth all match (else PersonNotFound)."""
 
     def start_verification(self, *, conversation_id: str, identifier: str) -> OtpSent:
@@ -126,10 +127,18 @@ class RecordsService(Protocol):
     def bhyt_card(self, *, conversation_id: str, session_started_at: datetime | None) -> BhytCardInfo | None:
         """The verified person's latest BHYT card (None if they have none)."""
 
-    def contributions(self, *, conversation_id: str, session_started_at: datetime | None,
-                      offset: int = 0, limit: int = CONTRIBUTIONS_PAGE_SIZE) -> ContributionPage: ...
+    def contributions(
+        self,
+        *,
+        conversation_id: str,
+        session_started_at: datetime | None,
+        offset: int = 0,
+        limit: int = CONTRIBUTIONS_PAGE_SIZE,
+    ) -> ContributionPage: ...
 
-    def benefits(self, *, conversation_id: str, session_started_at: datetime | None) -> tuple[BenefitInfo, ...]: ...
+    def benefits(
+        self, *, conversation_id: str, session_started_at: datetime | None
+    ) -> tuple[BenefitInfo, ...]: ...
 
     def find_offices(self, *, location: str, limit: int = PLACES_LIMIT) -> PlaceSearch | None:
         """BHXH offices near a free-text location (district matches first); None if unknown place."""

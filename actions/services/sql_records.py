@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from actions.db.records import Clinic, Office, Person
 from actions.services import lookups, verification
@@ -43,11 +43,17 @@ class SqlRecordsService:
         # Read per call unless fixed, so OTP_TTL_SECONDS set by a test harness takes effect.
         return self._policy or VerificationPolicy.from_env()
 
-    def lookup_bhxh_code(self, *, conversation_id: str, id_number: str, full_name: str,
-                         date_of_birth: date) -> str:
+    def lookup_bhxh_code(
+        self, *, conversation_id: str, id_number: str, full_name: str, date_of_birth: date
+    ) -> str:
         with self._sessions() as session:
-            return lookups.lookup_bhxh_code(session, conversation_id=conversation_id, id_number=id_number,
-                                            full_name=full_name, date_of_birth=date_of_birth)
+            return lookups.lookup_bhxh_code(
+                session,
+                conversation_id=conversation_id,
+                id_number=id_number,
+                full_name=full_name,
+                date_of_birth=date_of_birth,
+            )
 
     def start_verification(self, *, conversation_id: str, identifier: str) -> OtpSent:
         parsed = parse_identifier(identifier)
@@ -69,16 +75,18 @@ class SqlRecordsService:
                 raise PersonNotFound()
             return self._send(session, conversation_id, *contact)
 
-    def _send(self, session, conversation_id: str, bhxh_code: str, phone: str | None) -> OtpSent:
+    def _send(self, session: Session, conversation_id: str, bhxh_code: str, phone: str | None) -> OtpSent:
         if not phone:
             raise NoContactPhone()
-        return verification.request_otp(session, conversation_id=conversation_id, bhxh_code=bhxh_code,
-                                        phone=phone, policy=self.policy)
+        return verification.request_otp(
+            session, conversation_id=conversation_id, bhxh_code=bhxh_code, phone=phone, policy=self.policy
+        )
 
     def confirm_otp(self, *, conversation_id: str, code: str) -> Verified:
         with self._sessions() as session:
-            subject = verification.confirm_otp(session, conversation_id=conversation_id, code=code,
-                                               policy=self.policy)
+            subject = verification.confirm_otp(
+                session, conversation_id=conversation_id, code=code, policy=self.policy
+            )
             with session.begin():
                 full_name = session.execute(
                     select(Person.full_name).where(Person.bhxh_code == subject.bhxh_code)
@@ -96,20 +104,37 @@ class SqlRecordsService:
 
     def is_verified(self, *, conversation_id: str, session_started_at: datetime | None) -> bool:
         with self._sessions() as session, session.begin():
-            return verification.current_verification(session, conversation_id=conversation_id,
-                                                     not_before=session_started_at) is not None
+            return (
+                verification.current_verification(
+                    session, conversation_id=conversation_id, not_before=session_started_at
+                )
+                is not None
+            )
 
     def bhyt_card(self, *, conversation_id: str, session_started_at: datetime | None) -> BhytCardInfo | None:
         with self._sessions() as session:
             return lookups.bhyt_card(session, conversation_id=conversation_id, not_before=session_started_at)
 
-    def contributions(self, *, conversation_id: str, session_started_at: datetime | None, offset: int = 0,
-                      limit: int = CONTRIBUTIONS_PAGE_SIZE) -> ContributionPage:
+    def contributions(
+        self,
+        *,
+        conversation_id: str,
+        session_started_at: datetime | None,
+        offset: int = 0,
+        limit: int = CONTRIBUTIONS_PAGE_SIZE,
+    ) -> ContributionPage:
         with self._sessions() as session:
-            return lookups.contributions(session, conversation_id=conversation_id, offset=offset, limit=limit,
-                                         not_before=session_started_at)
+            return lookups.contributions(
+                session,
+                conversation_id=conversation_id,
+                offset=offset,
+                limit=limit,
+                not_before=session_started_at,
+            )
 
-    def benefits(self, *, conversation_id: str, session_started_at: datetime | None) -> tuple[BenefitInfo, ...]:
+    def benefits(
+        self, *, conversation_id: str, session_started_at: datetime | None
+    ) -> tuple[BenefitInfo, ...]:
         with self._sessions() as session:
             return lookups.benefits(session, conversation_id=conversation_id, not_before=session_started_at)
 

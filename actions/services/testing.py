@@ -48,6 +48,9 @@ def clear_verification_state(session: Session, *, bhxh_codes: list[str]) -> None
     """Forget challenges and verifications of these people (resets send limits and lockouts)."""
     with session.begin():
         challenge_ids = select(OtpChallenge.id).where(OtpChallenge.bhxh_code.in_(bhxh_codes))
-        session.execute(delete(Verification).where(
-            or_(Verification.bhxh_code.in_(bhxh_codes), Verification.challenge_id.in_(challenge_ids))))
+        session.execute(
+            delete(Verification).where(
+                or_(Verification.bhxh_code.in_(bhxh_codes), Verification.challenge_id.in_(challenge_ids))
+            )
+        )
         session.execute(delete(OtpChallenge).where(OtpChallenge.bhxh_code.in_(bhxh_codes)))

@@ -88,11 +88,12 @@ def code_matches(code: str, stored: str, *, secret: str) -> bool:
 
 
 def new_code() -> str:
-    return f"{secrets.randbelow(10 ** OTP_LENGTH):0{OTP_LENGTH}d}"
+    return f"{secrets.randbelow(10**OTP_LENGTH):0{OTP_LENGTH}d}"
 
 
-def _locked_until(session: Session, *, bhxh_code: str, now: datetime,
-                  policy: VerificationPolicy) -> datetime | None:
+def _locked_until(
+    session: Session, *, bhxh_code: str, now: datetime, policy: VerificationPolicy
+) -> datetime | None:
     """When the person's lockout ends, if wrong codes since their last success reach the limit."""
     last_success = session.execute(
         select(func.max(Verification.verified_at)).where(Verification.bhxh_code == bhxh_code)
@@ -101,24 +102,39 @@ def _locked_until(session: Session, *, bhxh_code: str, now: datetime,
     if last_success is not None and last_success > since:
         since = last_success
     failures, last_failure = session.execute(
-        select(func.coalesce(func.sum(OtpChallenge.failed_attempts), 0), func.max(OtpChallenge.last_failed_at))
-        .where(OtpChallenge.bhxh_code == bhxh_code, OtpChallenge.last_failed_at > since)
+        select(
+            func.coalesce(func.sum(OtpChallenge.failed_attempts), 0), func.max(OtpChallenge.last_failed_at)
+        ).where(OtpChallenge.bhxh_code == bhxh_code, OtpChallenge.last_failed_at > since)
     ).one()
     if failures >= policy.lockout_failures and last_failure is not None:
         return last_failure + policy.lockout
     return None
 
 
-def request_otp(session: Session, *, conversation_id: str, bhxh_code: str, phone: str,
-                now: datetime | None = None, policy: VerificationPolicy | None = None) -> OtpSent:
+def request_otp(
+    session: Session,
+    *,
+    conversation_id: str,
+    bhxh_code: str,
+    phone: str,
+    now: datetime | None = None,
+    policy: VerificationPolicy | None = None,
+) -> OtpSent:
     """Send a new OTP for `bhxh_code` to `phone` via the outbox; earlier open codes stop working."""
     now = now or utcnow()
     policy = policy or VerificationPolicy.from_env()
     with session.begin():
         locked_until = _locked_until(session, bhxh_code=bhxh_code, now=now, policy=policy)
         if locked_until is not None and locked_until > now:
-            audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_OTP_REFUSED,
-                                  outcome=audit.OUTCOME_LIMITED, subject=bhxh_code, detail="locked", now=now)
+            audit.add_audit_entry(
+                session,
+                conversation_id=conversation_id,
+                event=audit.EVENT_OTP_REFUSED,
+                outcome=audit.OUTCOME_LIMITED,
+                subject=bhxh_code,
+                detail="locked",
+                now=now,
+            )
             error: ServiceError = VerificationLocked(locked_until)
         else:
             error = _send_limit(session, bhxh_code=bhxh_code, now=now, policy=policy)
@@ -129,18 +145,42 @@ def request_otp(session: Session, *, conversation_id: str, bhxh_code: str, phone
                 .values(status=SUPERSEDED, closed_at=now)
             )
             code = new_code()
-            challenge = OtpChallenge(conversation_id=conversation_id, bhxh_code=bhxh_code,
-                                     code_hash=hash_code(code, secret=policy.secret), created_at=now,
-                                     expires_at=now + policy.otp_ttl, failed_attempts=0, status=PENDING)
+            challenge = OtpChallenge(
+                conversation_id=conversation_id,
+                bhxh_code=bhxh_code,
+                code_hash=hash_code(code, secret=policy.secret),
+                created_at=now,
+                expires_at=now + policy.otp_ttl,
+                failed_attempts=0,
+                status=PENDING,
+            )
             session.add(challenge)
             minutes = max(1, int(policy.otp_ttl.total_seconds() // 60))
-            audit.enqueue_sms(session, phone=phone, body=OTP_SMS.format(code=code, minutes=minutes),
-                              purpose=audit.PURPOSE_OTP, now=now)
-            audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_OTP_SENT,
-                                  outcome=audit.OUTCOME_OK, subject=bhxh_code, now=now)
+            audit.enqueue_sms(
+                session,
+                phone=phone,
+                body=OTP_SMS.format(code=code, minutes=minutes),
+                purpose=audit.PURPOSE_OTP,
+                now=now,
+            )
+            audit.add_audit_entry(
+                session,
+                conversation_id=conversation_id,
+                event=audit.EVENT_OTP_SENT,
+                outcome=audit.OUTCOME_OK,
+                subject=bhxh_code,
+                now=now,
+            )
         elif not isinstance(error, VerificationLocked):
-            audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_OTP_REFUSED,
-                                  outcome=audit.OUTCOME_LIMITED, subject=bhxh_code, detail="send_limit", now=now)
+            audit.add_audit_entry(
+                session,
+                conversation_id=conversation_id,
+                event=audit.EVENT_OTP_REFUSED,
+                outcome=audit.OUTCOME_LIMITED,
+                subject=bhxh_code,
+                detail="send_limit",
+                now=now,
+            )
     if error is not None:
         logger.info("OTP refused for %s: %s", mask_number(bhxh_code), type(error).__name__)
         raise error
@@ -148,14 +188,19 @@ def request_otp(session: Session, *, conversation_id: str, bhxh_code: str, phone
     return OtpSent(masked_phone=mask_phone(phone), expires_at=now + policy.otp_ttl)
 
 
-def _send_limit(session: Session, *, bhxh_code: str, now: datetime,
-                policy: VerificationPolicy) -> OtpRequestLimit | None:
+def _send_limit(
+    session: Session, *, bhxh_code: str, now: datetime, policy: VerificationPolicy
+) -> OtpRequestLimit | None:
     window_start = now - policy.send_window
-    sent = session.execute(
-        select(OtpChallenge.created_at)
-        .where(OtpChallenge.bhxh_code == bhxh_code, OtpChallenge.created_at > window_start)
-        .order_by(OtpChallenge.created_at)
-    ).scalars().all()
+    sent = (
+        session.execute(
+            select(OtpChallenge.created_at)
+            .where(OtpChallenge.bhxh_code == bhxh_code, OtpChallenge.created_at > window_start)
+            .order_by(OtpChallenge.created_at)
+        )
+        .scalars()
+        .all()
+    )
     if len(sent) >= policy.max_sends:
         return OtpRequestLimit(sent[-policy.max_sends] + policy.send_window)
     return None
@@ -172,8 +217,14 @@ def latest_challenge_subject(session: Session, *, conversation_id: str) -> str |
         ).scalar_one_or_none()
 
 
-def confirm_otp(session: Session, *, conversation_id: str, code: str, now: datetime | None = None,
-                policy: VerificationPolicy | None = None) -> VerifiedSubject:
+def confirm_otp(
+    session: Session,
+    *,
+    conversation_id: str,
+    code: str,
+    now: datetime | None = None,
+    policy: VerificationPolicy | None = None,
+) -> VerifiedSubject:
     """Check `code` against the conversation's open challenge; success verifies the conversation."""
     now = now or utcnow()
     policy = policy or VerificationPolicy.from_env()
@@ -200,27 +251,52 @@ def confirm_otp(session: Session, *, conversation_id: str, code: str, now: datet
             elif code_matches(code, challenge.code_hash, secret=policy.secret):
                 challenge.status, challenge.closed_at = VERIFIED, now
                 session.flush()
-                session.add(Verification(conversation_id=conversation_id, bhxh_code=challenge.bhxh_code,
-                                         challenge_id=challenge.id, verified_at=now,
-                                         expires_at=now + policy.verification_ttl))
-                audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_VERIFIED,
-                                      outcome=audit.OUTCOME_OK, subject=challenge.bhxh_code, now=now)
+                session.add(
+                    Verification(
+                        conversation_id=conversation_id,
+                        bhxh_code=challenge.bhxh_code,
+                        challenge_id=challenge.id,
+                        verified_at=now,
+                        expires_at=now + policy.verification_ttl,
+                    )
+                )
+                audit.add_audit_entry(
+                    session,
+                    conversation_id=conversation_id,
+                    event=audit.EVENT_VERIFIED,
+                    outcome=audit.OUTCOME_OK,
+                    subject=challenge.bhxh_code,
+                    now=now,
+                )
                 result = VerifiedSubject(challenge.bhxh_code, now + policy.verification_ttl)
             else:
-                error = _record_failure(session, challenge, conversation_id=conversation_id, now=now,
-                                        policy=policy)
+                error = _record_failure(
+                    session, challenge, conversation_id=conversation_id, now=now, policy=policy
+                )
     if error is not None:
         raise error
     assert result is not None
     return result
 
 
-def _record_failure(session: Session, challenge: OtpChallenge, *, conversation_id: str, now: datetime,
-                    policy: VerificationPolicy) -> ServiceError:
+def _record_failure(
+    session: Session,
+    challenge: OtpChallenge,
+    *,
+    conversation_id: str,
+    now: datetime,
+    policy: VerificationPolicy,
+) -> ServiceError:
     challenge.failed_attempts += 1
     challenge.last_failed_at = now
-    audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_OTP_FAILED,
-                          outcome=audit.OUTCOME_DENIED, subject=challenge.bhxh_code, now=now)
+    audit.add_audit_entry(
+        session,
+        conversation_id=conversation_id,
+        event=audit.EVENT_OTP_FAILED,
+        outcome=audit.OUTCOME_DENIED,
+        subject=challenge.bhxh_code,
+        now=now,
+    )
     session.flush()
     locked_until = _locked_until(session, bhxh_code=challenge.bhxh_code, now=now, policy=policy)
     if locked_until is not None:
@@ -258,25 +334,37 @@ def revoke_verification(session: Session, *, conversation_id: str, now: datetime
         )
         revoked = session.execute(
             update(Verification)
-            .where(Verification.conversation_id == conversation_id, Verification.revoked_at.is_(None),
-                   Verification.expires_at > now)
+            .where(
+                Verification.conversation_id == conversation_id,
+                Verification.revoked_at.is_(None),
+                Verification.expires_at > now,
+            )
             .values(revoked_at=now)
         ).rowcount
         if revoked:
-            audit.add_audit_entry(session, conversation_id=conversation_id, event=audit.EVENT_REVOKED,
-                                  outcome=audit.OUTCOME_OK, now=now)
+            audit.add_audit_entry(
+                session,
+                conversation_id=conversation_id,
+                event=audit.EVENT_REVOKED,
+                outcome=audit.OUTCOME_OK,
+                now=now,
+            )
     return revoked
 
 
-def current_verification(session: Session, *, conversation_id: str, not_before: datetime | None = None,
-                         now: datetime | None = None) -> VerifiedSubject | None:
+def current_verification(
+    session: Session, *, conversation_id: str, not_before: datetime | None = None, now: datetime | None = None
+) -> VerifiedSubject | None:
     """The conversation's valid verification, if any (not expired, not revoked, not older than
     `not_before`, the start of the current chat session). Runs inside the caller's transaction."""
     now = now or utcnow()
     query = (
         select(Verification)
-        .where(Verification.conversation_id == conversation_id, Verification.revoked_at.is_(None),
-               Verification.expires_at > now)
+        .where(
+            Verification.conversation_id == conversation_id,
+            Verification.revoked_at.is_(None),
+            Verification.expires_at > now,
+        )
         .order_by(Verification.id.desc())
         .limit(1)
     )

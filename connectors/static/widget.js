@@ -265,7 +265,6 @@
   var started = null;
   var pending = {}; // message_id -> optimistic user bubble, until the tracker confirms it
   var sendQueue = Promise.resolve();
-  var inFlight = 0;
   var unread = 0;
   var polling = false;
 
@@ -279,9 +278,8 @@
   }
 
   function setTyping(on) {
-    inFlight += on ? 1 : -1;
-    typing.hidden = inFlight <= 0;
-    if (!typing.hidden) scrollToEnd();
+    typing.hidden = !on; // messages are sent one at a time, so one flag is enough
+    if (on) scrollToEnd();
   }
 
   function addUserBubble(text) {
@@ -398,7 +396,7 @@
         setTyping(false);
         apply(page, true);
       }, function (err) {
-        if (inFlight > 0) setTyping(false);
+        setTyping(false);
         if (pending[messageId]) pending[messageId].classList.add("msg-failed");
         if (err && err.status === 401) forgetSession();
         showAlert(TEXT.sendFailed);

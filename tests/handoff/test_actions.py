@@ -31,10 +31,11 @@ def _bot(text: str) -> dict[str, Any]:
     return {"event": "bot", "text": text, "timestamp": 1714532401.0}
 
 
-def _tracker(events: list[dict[str, Any]], sender: str = "web-abc", **slots: Any) -> Tracker:
+def _tracker(events: list[dict[str, Any]], sender: str = "web-abc", active_loop: str | None = None,
+             **slots: Any) -> Tracker:
     latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
     return Tracker(sender, {"handoff_active": False, "handoff_awaiting_phone": False, **slots}, latest,
-                   events, False, None, {}, "action_listen")
+                   events, False, None, {"name": active_loop} if active_loop else {}, "action_listen")
 
 
 def _run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -86,6 +87,12 @@ def test_handoff_in_hours_opens_one_ticket_with_masked_transcript(db_url: str, c
     assert _responses(messages)[0] == "utter_handoff_already_open"
     with new_session() as session:
         assert len(queue.list_queue(session)) == 1
+
+
+def test_handoff_closes_an_active_form(db_url: str, clock: list[datetime]) -> None:
+    _, events = _run(handoff.ActionHandoff(), _tracker(CONVERSATION, active_loop="bhxh_lookup_form"))
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert _slots(events)["requested_slot"] is None
 
 
 def test_handoff_after_hours_names_the_hotline_hours(db_url: str, clock: list[datetime]) -> None:

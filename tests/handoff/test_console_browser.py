@@ -93,7 +93,8 @@ def test_agent_works_a_ticket_in_the_page(browser, console: ConsoleServer) -> No
     # the user's new message shows up without a reload
     with new_session() as session:
         queue.append_user_message(session, conversation_id="tg-5001", text="<b>Cảm ơn</b>, được rồi ạ")
-    expect(page.locator("#transcript li.user").last).to_contain_text("<b>Cảm ơn</b>, được rồi ạ", timeout=6000)
+    last_user_line = page.locator("#transcript li.user").last
+    expect(last_user_line).to_contain_text("<b>Cảm ơn</b>, được rồi ạ", timeout=6000)
 
     page.get_by_role("button", name="Kết thúc hỗ trợ").click()
     expect(page.locator("#ticket-title")).to_have_text(f"Yêu cầu #{older} — Đã xong")

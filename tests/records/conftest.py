@@ -23,10 +23,14 @@ from actions.services.verification import VerificationPolicy
 TEST_PEOPLE = 150
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=[
-        pytest.mark.postgres,
-        pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set"),
-    ]),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set"),
+        ],
+    ),
 ]
 
 
@@ -38,7 +42,9 @@ def _migrate_and_seed(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def records_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def records_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """Schema by Alembic upgrade, then demo data (read-only in tests)."""
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("records") / "records.db"

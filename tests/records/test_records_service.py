@@ -24,29 +24,40 @@ def verify(service: SqlRecordsService, sessions, bhxh_code: str, conversation_id
 
 @pytest.mark.parametrize("name", ["Nguyễn Văn An", "nguyen van an", "  NGUYEN  VAN AN "])
 def test_bhxh_code_shown_when_cccd_name_and_birth_date_match(service: SqlRecordsService, name: str) -> None:
-    assert service.lookup_bhxh_code(conversation_id="c1", id_number=AN_CCCD, full_name=name,
-                                    date_of_birth=AN_DOB) == AN
+    assert (
+        service.lookup_bhxh_code(
+            conversation_id="c1", id_number=AN_CCCD, full_name=name, date_of_birth=AN_DOB
+        )
+        == AN
+    )
 
 
-@pytest.mark.parametrize(("id_number", "name", "born"), [
-    (AN_CCCD, "Nguyễn Văn Anh", AN_DOB),  # wrong name
-    (AN_CCCD, "Nguyễn Văn An", date(1985, 3, 16)),  # wrong date of birth
-    (BINH_CCCD, "Nguyễn Văn An", BINH_DOB),  # another person's CCCD with a wrong name
-    ("001099999999", "Nguyễn Văn An", AN_DOB),  # unknown CCCD
-])
+@pytest.mark.parametrize(
+    ("id_number", "name", "born"),
+    [
+        (AN_CCCD, "Nguyễn Văn Anh", AN_DOB),  # wrong name
+        (AN_CCCD, "Nguyễn Văn An", date(1985, 3, 16)),  # wrong date of birth
+        (BINH_CCCD, "Nguyễn Văn An", BINH_DOB),  # another person's CCCD with a wrong name
+        ("001099999999", "Nguyễn Văn An", AN_DOB),  # unknown CCCD
+    ],
+)
 def test_bhxh_code_refused_unless_all_match(service: SqlRecordsService, id_number, name, born) -> None:
     with pytest.raises(errors.PersonNotFound):
-        service.lookup_bhxh_code(conversation_id="c1", id_number=id_number, full_name=name, date_of_birth=born)
+        service.lookup_bhxh_code(
+            conversation_id="c1", id_number=id_number, full_name=name, date_of_birth=born
+        )
 
 
 def test_failed_bhxh_code_lookups_are_limited(service: SqlRecordsService) -> None:
     for _ in range(5):
         with pytest.raises(errors.PersonNotFound):
-            service.lookup_bhxh_code(conversation_id="c1", id_number=AN_CCCD, full_name="Ai Đó",
-                                     date_of_birth=AN_DOB)
+            service.lookup_bhxh_code(
+                conversation_id="c1", id_number=AN_CCCD, full_name="Ai Đó", date_of_birth=AN_DOB
+            )
     with pytest.raises(errors.LookupLimit):  # even with the right answer, from another conversation
-        service.lookup_bhxh_code(conversation_id="c2", id_number=AN_CCCD, full_name="Nguyễn Văn An",
-                                 date_of_birth=AN_DOB)
+        service.lookup_bhxh_code(
+            conversation_id="c2", id_number=AN_CCCD, full_name="Nguyễn Văn An", date_of_birth=AN_DOB
+        )
 
 
 @pytest.mark.parametrize("lookup", ["bhyt_card", "contributions", "benefits"])

@@ -18,9 +18,20 @@ from actions.db.engine import make_engine
 from actions.db.records import Clinic, Office, Person
 from vssid.settings import PROJECT_ROOT
 
-RECORDS_TABLES = {"people", "vssid_accounts", "employers", "bhxh_offices", "bhyt_clinics", "bhyt_cards",
-                  "contribution_periods", "benefit_payments", "otp_challenges", "verifications",
-                  "outbox_messages", "audit_log"}
+RECORDS_TABLES = {
+    "people",
+    "vssid_accounts",
+    "employers",
+    "bhxh_offices",
+    "bhyt_clinics",
+    "bhyt_cards",
+    "contribution_periods",
+    "benefit_payments",
+    "otp_challenges",
+    "verifications",
+    "outbox_messages",
+    "audit_log",
+}
 
 
 def test_generator_is_deterministic_and_big_enough() -> None:
@@ -35,7 +46,12 @@ def test_generator_is_deterministic_and_big_enough() -> None:
     assert all(re.fullmatch(r"\d{12}|\d{9}", p["id_number"]) for p in people)
     assert all(p["email"] is None or p["email"].endswith("@example.com") for p in people)
     assert len(first.rows["contribution_periods"]) > 5000
-    assert {b["kind"] for b in first.rows["benefit_payments"]} == {"sickness", "maternity", "one_time", "pension"}
+    assert {b["kind"] for b in first.rows["benefit_payments"]} == {
+        "sickness",
+        "maternity",
+        "one_time",
+        "pension",
+    }
 
 
 def test_every_province_has_offices_and_clinics() -> None:
@@ -54,7 +70,7 @@ def _documented_identities() -> list[list[str]]:
 def test_demo_identities_match_the_docs() -> None:
     documented = _documented_identities()
     assert len(documented) == len(seed.DEMO_IDENTITIES) == 6
-    for row, demo in zip(documented, seed.DEMO_IDENTITIES):
+    for row, demo in zip(documented, seed.DEMO_IDENTITIES, strict=True):
         name, code, id_number, born, phone = row[:5]
         assert (name, code, id_number) == (demo["full_name"], demo["bhxh_code"], demo["id_number"])
         assert born == demo["date_of_birth"].strftime("%d/%m/%Y")
@@ -76,8 +92,12 @@ def test_full_seed_is_fast_and_idempotent(tmp_path: Path) -> None:
         assert seed.seed_if_empty(session) is None
     with sessions.begin() as session:
         assert session.execute(select(func.count()).select_from(Person)).scalar_one() == 2000
-        assert session.execute(select(func.count()).select_from(Office)).scalar_one() == counts["bhxh_offices"]
-        assert session.execute(select(func.count()).select_from(Clinic)).scalar_one() == counts["bhyt_clinics"]
+        assert (
+            session.execute(select(func.count()).select_from(Office)).scalar_one() == counts["bhxh_offices"]
+        )
+        assert (
+            session.execute(select(func.count()).select_from(Clinic)).scalar_one() == counts["bhyt_clinics"]
+        )
     engine.dispose()
 
 
@@ -92,8 +112,7 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
             table.to_metadata(records_only)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = [d for d in compare_metadata(context, records_only)
-                if _table_of(d) in RECORDS_TABLES]
+        diff = [d for d in compare_metadata(context, records_only) if _table_of(d) in RECORDS_TABLES]
         assert diff == []
         assert RECORDS_TABLES <= set(inspect(connection).get_table_names())
     with engine.begin() as connection:

@@ -93,15 +93,33 @@ def test_at_most_three_sends_per_15_minutes(sessions, policy) -> None:
     now = utcnow()
     for minute in (0, 1, 2):
         with sessions() as session:
-            verification.request_otp(session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE,
-                                     now=now + timedelta(minutes=minute), policy=policy)
+            verification.request_otp(
+                session,
+                conversation_id="c1",
+                bhxh_code=AN,
+                phone=AN_PHONE,
+                now=now + timedelta(minutes=minute),
+                policy=policy,
+            )
     with sessions() as session, pytest.raises(errors.OtpRequestLimit) as limit:
-        verification.request_otp(session, conversation_id="c2", bhxh_code=AN, phone=AN_PHONE,
-                                 now=now + timedelta(minutes=3), policy=policy)
+        verification.request_otp(
+            session,
+            conversation_id="c2",
+            bhxh_code=AN,
+            phone=AN_PHONE,
+            now=now + timedelta(minutes=3),
+            policy=policy,
+        )
     assert limit.value.retry_after == now + timedelta(minutes=15)
     with sessions() as session:  # the window slides
-        verification.request_otp(session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE,
-                                 now=now + timedelta(minutes=15, seconds=1), policy=policy)
+        verification.request_otp(
+            session,
+            conversation_id="c1",
+            bhxh_code=AN,
+            phone=AN_PHONE,
+            now=now + timedelta(minutes=15, seconds=1),
+            policy=policy,
+        )
 
 
 def test_lockout_after_five_failures_even_with_the_right_code(sessions, policy) -> None:
@@ -109,8 +127,9 @@ def test_lockout_after_five_failures_even_with_the_right_code(sessions, policy) 
 
     def send(at):
         with sessions() as session:
-            verification.request_otp(session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE, now=at,
-                                     policy=policy)
+            verification.request_otp(
+                session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE, now=at, policy=policy
+            )
         return otp(sessions)
 
     def confirm(code, at):
@@ -131,8 +150,14 @@ def test_lockout_after_five_failures_even_with_the_right_code(sessions, policy) 
     assert locked.value.retry_after == now + timedelta(minutes=31)
     with pytest.raises(errors.VerificationLocked):  # no new code while locked, from any conversation
         with sessions() as session:
-            verification.request_otp(session, conversation_id="other", bhxh_code=AN, phone=AN_PHONE,
-                                     now=now + timedelta(minutes=20), policy=policy)
+            verification.request_otp(
+                session,
+                conversation_id="other",
+                bhxh_code=AN,
+                phone=AN_PHONE,
+                now=now + timedelta(minutes=20),
+                policy=policy,
+            )
     code = send(now + timedelta(minutes=32))  # lock over
     assert confirm(code, now + timedelta(minutes=32)).bhxh_code == AN
 
@@ -140,15 +165,22 @@ def test_lockout_after_five_failures_even_with_the_right_code(sessions, policy) 
 def test_verification_lasts_15_minutes(sessions, policy) -> None:
     now = utcnow()
     with sessions() as session:
-        verification.request_otp(session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE, now=now,
-                                 policy=policy)
+        verification.request_otp(
+            session, conversation_id="c1", bhxh_code=AN, phone=AN_PHONE, now=now, policy=policy
+        )
     with sessions() as session:
         verification.confirm_otp(session, conversation_id="c1", code=otp(sessions), now=now, policy=policy)
     with sessions.begin() as session:
-        assert verification.current_verification(session, conversation_id="c1",
-                                                 now=now + timedelta(minutes=14)) is not None
-        assert verification.current_verification(session, conversation_id="c1",
-                                                 now=now + timedelta(minutes=15, seconds=1)) is None
+        assert (
+            verification.current_verification(session, conversation_id="c1", now=now + timedelta(minutes=14))
+            is not None
+        )
+        assert (
+            verification.current_verification(
+                session, conversation_id="c1", now=now + timedelta(minutes=15, seconds=1)
+            )
+            is None
+        )
         assert verification.current_verification(session, conversation_id="c2", now=now) is None
 
 
@@ -185,7 +217,9 @@ def test_a_new_otp_replaces_the_previous_one(service: SqlRecordsService, session
     service.confirm_otp(conversation_id="c1", code=second)
 
 
-def test_audit_log_records_who_looked_up_what_without_full_numbers(service: SqlRecordsService, sessions) -> None:
+def test_audit_log_records_who_looked_up_what_without_full_numbers(
+    service: SqlRecordsService, sessions
+) -> None:
     with pytest.raises(errors.NotVerified):
         service.benefits(conversation_id="c1", session_started_at=None)
     service.start_verification(conversation_id="c1", identifier=AN)
@@ -194,7 +228,11 @@ def test_audit_log_records_who_looked_up_what_without_full_numbers(service: SqlR
     with sessions.begin() as session:
         rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
     assert [(r.event, r.outcome) for r in rows] == [
-        ("personal_data_denied", "denied"), ("otp_sent", "ok"), ("verified", "ok"), ("bhyt_card", "ok")]
+        ("personal_data_denied", "denied"),
+        ("otp_sent", "ok"),
+        ("verified", "ok"),
+        ("bhyt_card", "ok"),
+    ]
     assert all(r.conversation_id == "c1" for r in rows)
     assert rows[-1].subject == "xxxxxxx567"
     dumped = " ".join(f"{r.subject} {r.detail}" for r in rows)

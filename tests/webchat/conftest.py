@@ -28,12 +28,16 @@ def fake_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeRasa]:
 class WebSession:
     """A session issued by a web chat server, with the headers that prove it."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, issued: dict[str, str] | None = None) -> None:
         self.base = f"{base_url}/webhooks/webchat"
-        issued = requests.post(f"{self.base}/session", timeout=10).json()
+        issued = issued or requests.post(f"{self.base}/session", timeout=10).json()
         self.session_id: str = issued["session_id"]
         self.token: str = issued["token"]
         self.headers = {"X-Webchat-Session": self.session_id, "Authorization": f"Bearer {self.token}"}
+
+    def at(self, base_url: str) -> WebSession:
+        """The same session, talking to another server (replica)."""
+        return WebSession(base_url, {"session_id": self.session_id, "token": self.token})
 
     @property
     def sender_id(self) -> str:

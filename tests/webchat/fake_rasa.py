@@ -23,6 +23,10 @@ from sanic import Sanic
 from connectors.webchat import WebChatInput, WebChatSettings
 from vssid.launcher import free_port
 
+# Sanic 21.12 rewrites some of its methods when the first app starts; a second app in the same
+# process (two replicas here, other features' fakes) fails unless test mode keeps the originals.
+Sanic.test_mode = True
+
 SECRET = b"fake-webchat-secret-0123456789abcdef"
 FORGOT_PASSWORD = (
     "Để lấy lại mật khẩu VssID, bạn làm như sau:\n"

@@ -215,3 +215,23 @@ def test_only_offered_button_payloads_can_be_sent(web_session: WebSession) -> No
     assert web_session.send("/greet", hidden=True).status_code == 200  # the start payload
     assert web_session.send("/request_human", title="Gặp nhân viên").status_code == 200  # now offered
     assert texts(web_session.history())[-2] == ("user", "Gặp nhân viên")
+
+
+def test_two_replicas_sharing_secret_and_tracker_store_serve_one_conversation(
+    tmp_path: Path,
+) -> None:
+    """The load-balancer story: no state in a process, so any replica answers any request."""
+    tracker_db = tmp_path / "shared-tracker.db"
+    first, second = FakeRasa(tracker_db).start(), FakeRasa(tracker_db).start()
+    try:
+        session = WebSession(first.url)  # issued by the first replica
+        page = session.at(second.url).send("quên mật khẩu").json()  # answered by the second
+        assert texts(page)[0] == ("user", "quên mật khẩu")
+        assert texts(session.history()) == texts(page)  # read back on the first
+        threading.Timer(0.3, second.push, args=(session.sender_id, "Tổng đài viên: xin chào")).start()
+        later = requests.get(f"{session.base}/events", params={"after": page["cursor"]},
+                             headers=session.headers, timeout=30).json()
+        assert texts(later) == [("bot", "Tổng đài viên: xin chào")]  # pushed via the second
+    finally:
+        first.stop()
+        second.stop()

@@ -4,12 +4,11 @@ Names are matched on folded words ("cau giay" == "Cầu Giấy"), then a match i
 word the user typed *with* diacritics agrees with the gazetteer spelling: "đóng anh" (pay, brother)
 folds like "Đông Anh" but is rejected, while "dong anh" and "Đông Anh" are accepted.
 
-The file (``vssid/data/locations.yml``) is read leniently: any string under a ``name``/``names``/
-``aliases``/``districts``/``provinces`` key, or a plain list/mapping of names, becomes an entry.
-Entity values are the gazetteer's own spelling (accented), so "cau giay" yields "Quận Cầu Giấy" when
-the file says "Quận Cầu Giấy"; the entity span also covers a typed prefix ("quan cau giay").
-Names are registered with and without their administrative prefix, except that a bare one-word name
-must be typed with its diacritics ("Huế", not "hue") and is skipped if it has none ("Vinh").
+The file (``vssid/data/locations.yml``) is read leniently (see ``iter_entries``). Entity values are
+the gazetteer's own spelling: "quan cau giay" yields "Cầu Giấy", and the entity span covers the typed
+prefix. Names are registered with and without their administrative prefix ("Quận"), except that a
+one-word name must be typed with its diacritics ("Huế", not "hue") and one without any ("Vinh") only
+matches with its prefix ("tp vinh").
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ _ALIASES = {
     "tp hcm": "ho chi minh",
     "sai gon": "ho chi minh",
     "sg": "ho chi minh",
-    "hue": "thua thien hue",
     "brvt": "ba ria vung tau",
 }
 _NAME_KEYS = {"name", "names", "alias", "aliases", "district", "districts", "province", "provinces"}
@@ -53,20 +51,34 @@ def _nfc_lower(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
 
-def iter_names(data: Any) -> Iterator[str]:
-    """Every place name in a loosely shaped YAML structure (see module docstring)."""
+def iter_entries(data: Any) -> Iterator[tuple[str, str]]:
+    """(surface, canonical name) pairs from a loosely shaped YAML structure (see module docstring).
+
+    ``{name: Cầu Giấy, type: Quận, aliases: [...]}`` gives "Cầu Giấy", "Quận Cầu Giấy" and each alias,
+    all with the canonical value "Cầu Giấy"; a mapping ``{Hà Nội: [Ba Đình, ...]}`` or a plain list of
+    strings works too. Other string fields (codes) are ignored.
+    """
     if isinstance(data, str):
-        yield data
+        yield data, data
     elif isinstance(data, list):
         for item in data:
-            yield from iter_names(item)
+            yield from iter_entries(item)
     elif isinstance(data, dict):
+        name = data.get("name")
+        if isinstance(name, str):
+            yield name, name
+            kind = data.get("type")
+            if isinstance(kind, str):
+                yield f"{kind} {name}", name
+            aliases = data.get("aliases") or data.get("alias") or []
+            for alias in [aliases] if isinstance(aliases, str) else aliases:
+                yield alias, name
         for key, value in data.items():
-            if isinstance(value, str) and str(key).lower() not in _NAME_KEYS:
-                continue  # codes, types, ... ("code: '01'", "type: quận")
-            if isinstance(value, (list, dict)) and str(key).lower() not in _NAME_KEYS:
-                yield str(key)  # mapping "Hà Nội: [Ba Đình, ...]"
-            yield from iter_names(value)
+            if key in ("name", "type", "aliases", "alias") or not isinstance(value, (list, dict)):
+                continue
+            if str(key).lower() not in _NAME_KEYS:
+                yield str(key), str(key)  # mapping "Hà Nội: [Ba Đình, ...]"
+            yield from iter_entries(value)
 
 
 def name_variants(name: str) -> list[str]:
@@ -112,7 +124,7 @@ class FoldedPhraseMatcher:
             typed = [words[i].group(0) for i in range(start, end)]
             if all(
                 (not strict and not has_diacritics(word)) or _nfc_lower(word) == expected
-                for word, expected in zip(typed, surface_words)
+                for word, expected in zip(typed, surface_words, strict=True)
             ):
                 accepted.append(Span(doc, start, end, label=canonical))
         return [
@@ -124,18 +136,19 @@ class FoldedPhraseMatcher:
 class Gazetteer:
     """Finds province/district names in text; values are the gazetteer's spelling."""
 
-    def __init__(self, names: Iterable[str]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, str] | str]) -> None:
         self._matcher = FoldedPhraseMatcher()
         canonical_by_fold: dict[str, str] = {}
-        for name in names:
-            for variant in name_variants(name):
-                # A bare one-word name ("Vinh", "Huế") is a common word: it must be typed with its
+        for entry in entries:
+            surface, canonical = (entry, entry) if isinstance(entry, str) else entry
+            for variant in name_variants(surface):
+                # A one-word name ("Vinh", "Huế") is also a common word: it must be typed with its
                 # diacritics ("Huế"), and one without any ("Vinh") needs its prefix ("tp Vinh").
-                strict = variant != name and len(variant.split()) == 1
+                strict = len(variant.split()) == 1
                 if strict and not has_diacritics(variant):
                     continue
-                self._matcher.add(variant, canonical=name, strict=strict)
-                canonical_by_fold.setdefault(fold(variant), name)
+                self._matcher.add(variant, canonical=canonical, strict=strict)
+                canonical_by_fold.setdefault(fold(variant), canonical)
         for alias, target in _ALIASES.items():
             if target in canonical_by_fold and alias not in canonical_by_fold:
                 self._matcher.add(alias, canonical=canonical_by_fold[target])
@@ -143,7 +156,7 @@ class Gazetteer:
     @classmethod
     def from_yaml(cls, path: str | Path) -> Gazetteer:
         with open(path, encoding="utf-8") as handle:
-            return cls(iter_names(yaml.safe_load(handle)))
+            return cls(iter_entries(yaml.safe_load(handle)))
 
     def __len__(self) -> int:
         return len(self._matcher)

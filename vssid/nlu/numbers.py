@@ -39,13 +39,17 @@ class EntitySpan:
     end: int
 
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 _GROUP = re.compile(r"\d+")
 _SEPARATOR = re.compile(r"[ .\-]")
 # "+84 912...", "(+84) 912...", "+84-912..." : the prefix group is recognised by what precedes it.
 _PLUS_BEFORE = re.compile(r"\(?\+$")
 _AFTER_PLUS84 = re.compile(r"\)?[ .\-]?")
-_MONEY_AFTER = re.compile(r"\s*(?:đ|d|vnd|vnđ|đồng|dong|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|tỷ|ty|k)\b", re.I)
+_MONEY_AFTER = re.compile(
+    r"\s*(?:đ|d|vnd|vnđ|đồng|dong|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|tỷ|ty|k)\b", re.IGNORECASE
+)
 _MOBILE = re.compile(r"0[35789]\d{8}")
 _LANDLINE = re.compile(r"02\d{9}")
 
@@ -121,11 +125,8 @@ def _split_chain(text: str, chain: list[_Group]) -> list[tuple[str, str, int, in
         for j in range(len(chain) - 1, i - 1, -1):
             kind = _kind("".join(g.digits for g in chain[i : j + 1]), has_plus)
             if kind:
-                start = chain[i].start
-                if has_plus:
-                    start = text.rindex("+", 0, start)
-                    start -= 1 if start > 0 and text[start - 1] == "(" else 0
-                found.append((kind[0], kind[1], start, chain[j].end))
+                # the span starts at the first digit, also after "+" (as the training data marks it)
+                found.append((kind[0], kind[1], chain[i].start, chain[j].end))
                 i = j + 1
                 break
         else:
