@@ -205,8 +205,12 @@ def train_nlu(
 
 
 async def _parse_all(model_path: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # otherwise every parse is logged to stdout
     agent = Agent.load(str(model_path))
     return [await agent.parse_message(text) for text in texts]
 

@@ -49,8 +49,12 @@ def clear_verification_state(session: Session, *, bhxh_codes: list[str]) -> None
     with session.begin():
         challenge_ids = select(OtpChallenge.id).where(OtpChallenge.bhxh_code.in_(bhxh_codes))
         session.execute(
-            delete(Verification).where(
-                or_(Verification.bhxh_code.in_(bhxh_codes), Verification.challenge_id.in_(challenge_ids))
-            )
+            delete(Verification)
+            .where(or_(Verification.bhxh_code.in_(bhxh_codes), Verification.challenge_id.in_(challenge_ids)))
+            .execution_options(synchronize_session=False)
         )
-        session.execute(delete(OtpChallenge).where(OtpChallenge.bhxh_code.in_(bhxh_codes)))
+        session.execute(
+            delete(OtpChallenge)
+            .where(OtpChallenge.bhxh_code.in_(bhxh_codes))
+            .execution_options(synchronize_session=False)
+        )

@@ -231,7 +231,9 @@ def test_escalating_twice_keeps_one_ticket(stack: Any) -> None:
     web = Web(stack)
     web.say("/greet")
     web.say("/request_human", title="Gặp nhân viên")
-    assert web.say("/request_human", title="Gặp nhân viên") == []  # relayed: the ticket is already open
+    again = web.say("/request_human", title="Gặp nhân viên")  # relayed: the ticket is already open
+    assert again == ["Tôi đã chuyển tin nhắn của bạn cho nhân viên. Những tin nhắn tiếp theo cũng sẽ được "
+                     "chuyển đến nhân viên cho tới khi kết thúc hỗ trợ."]
     agent = Agent(stack, "Lan")
     assert [t["conversation_id"] for t in agent.queue()].count(web.sender) == 1
 

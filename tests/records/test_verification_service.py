@@ -237,3 +237,19 @@ def test_audit_log_records_who_looked_up_what_without_full_numbers(
     assert rows[-1].subject == "xxxxxxx567"
     dumped = " ".join(f"{r.subject} {r.detail}" for r in rows)
     assert not re.search(r"\d{9,}", dumped)
+
+
+def test_test_helpers_clear_limits_and_read_the_outbox(service: SqlRecordsService, sessions) -> None:
+    for _ in range(3):
+        service.start_verification(conversation_id="c1", identifier=AN)
+    with pytest.raises(errors.OtpRequestLimit):
+        service.start_verification(conversation_id="c1", identifier=AN)
+    service.start_verification(conversation_id="c1", identifier=BINH)
+    with sessions() as session:
+        testing.clear_verification_state(session, bhxh_codes=[AN])
+    service.start_verification(conversation_id="c1", identifier=AN)  # limit gone for An only
+    with pytest.raises(errors.OtpRequestLimit):
+        for _ in range(3):
+            service.start_verification(conversation_id="c2", identifier=BINH)
+    with sessions() as session:
+        assert testing.latest_otp(session, phone=AN_PHONE) == testing.latest_otp(session, bhxh_code=AN)
