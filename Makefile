@@ -49,7 +49,7 @@ shell: train ## Talk to the assistant in the terminal (rasa shell)
 
 test: setup setup-browser ## Run every test (validates data, trains if needed, unit + end-to-end + browser)
 	$(PY) -m kb.generate --check
-	$(RASA) data validate --data data --domain domain.yml --config config.yml --fail-on-warnings
+	$(PY) scripts/validate_data.py
 	$(PY) scripts/train.py
 	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 

@@ -124,16 +124,21 @@ def _read_events(tracker_store: Any, sender_id: str) -> list[dict[str, Any]]:
 
 
 class WebChatOutput(OutputChannel):
-    """Output channel for bot messages Rasa sends outside a request.
+    """Output channel of the web chat, for replies and for messages Rasa sends later.
 
-    `POST /conversations/<id>/execute?output_channel=webchat` (or `=latest`) lands here. It
-    sends nothing on purpose: the bot's events are saved in the tracker, where the widget's
-    long poll reads them on whichever Rasa process it reaches.
+    `POST /conversations/<id>/execute?output_channel=webchat` (or `=latest`) lands here too. It
+    sends nothing on purpose: the bot's events are saved in the tracker, where the widget reads
+    them on whichever Rasa process it reaches.
     """
 
     @classmethod
     def name(cls) -> str:
         return WebChatInput.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        # Not even the base class's dispatch: its send_text_with_buttons empties the button
+        # dicts (rasa.cli.utils.button_to_string pops them), which the BotUttered event shares.
+        return None
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         return None

@@ -31,16 +31,22 @@ TEST_SECRETS = {
 }
 
 
-def _fresh_postgres_database(base_url: str, name: str) -> str:
-    """Drop and create database `name` on the server of `base_url`; return its URL."""
+def _postgres_admin(base_url: str, *statements: str) -> None:
     import sqlalchemy as sa
 
     engine = sa.create_engine(base_url, isolation_level="AUTOCOMMIT", future=True)
     with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            conn.execute(sa.text(statement))
     engine.dispose()
-    return str(sa.engine.make_url(base_url).set(database=name))
+
+
+def _fresh_postgres_database(base_url: str, name: str) -> str:
+    """Drop and create database `name` on the server of `base_url`; return its URL."""
+    import sqlalchemy as sa
+
+    _postgres_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
 @dataclass
@@ -87,22 +93,26 @@ def _ensure_model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Environment of the test stack (databases, secrets); also usable by tests that talk to the DB."""
     var_dir = tmp_path_factory.mktemp("stack-var")
     env = {**TEST_SECRETS, "VSSID_VAR_DIR": str(var_dir), "OTP_TTL_SECONDS": "300"}
     pg = os.environ.get("TEST_DATABASE_URL")
+    databases: list[str] = []
     if pg:
         suffix = uuid.uuid4().hex[:8]
-        env["DATABASE_URL"] = _fresh_postgres_database(pg, f"vssid_e2e_{suffix}")
-        env["TRACKER_STORE_URL"] = _fresh_postgres_database(pg, f"vssid_tracker_{suffix}")
+        databases = [f"vssid_e2e_{suffix}", f"vssid_tracker_{suffix}"]
+        env["DATABASE_URL"] = _fresh_postgres_database(pg, databases[0])
+        env["TRACKER_STORE_URL"] = _fresh_postgres_database(pg, databases[1])
     else:
         env["DATABASE_URL"] = f"sqlite:///{var_dir / 'vssid.db'}"
         env["TRACKER_STORE_URL"] = f"sqlite:///{var_dir / 'tracker.db'}"
     redis_url = os.environ.get("TEST_REDIS_URL")
     if redis_url:
         env["LOCK_STORE_URL"] = redis_url
-    return env
+    yield env
+    if pg:
+        _postgres_admin(pg, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in databases))
 
 
 @pytest.fixture(scope="session")

@@ -76,7 +76,10 @@ class ScriptedAgent:
         tracker.update(UserUttered(message.text, input_channel=message.input_channel,
                                    message_id=message.message_id, metadata=message.metadata))
         for reply in scripted_replies(message.text or ""):
-            tracker.update(BotUttered(**reply))
+            bot = BotUttered(**reply)
+            tracker.update(bot)
+            # As Rasa's processor does: the message shares the event's button dicts.
+            await message.output_channel.send_response(message.sender_id, bot.message())
         await self.tracker_store.save(tracker)
 
     async def push(self, sender_id: str, text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from rasa.shared.core.events import BotUttered
 
 from connectors.webchat import (
     Incoming,
@@ -204,6 +206,13 @@ def test_output_channel_for_pushed_messages_sends_nothing_itself() -> None:
     output = channel.get_output_channel()
     assert isinstance(output, WebChatOutput)
     assert output.name() == channel.name() == "webchat"
+
+
+def test_output_channel_leaves_the_bot_event_intact() -> None:
+    """Rasa's default button rendering pops the button dicts that the tracker event shares."""
+    bot = BotUttered("Chọn:", data={"buttons": [{"title": "Có", "payload": "/affirm"}]})
+    asyncio.run(WebChatOutput().send_response("web-x", bot.message()))
+    assert bot.data["buttons"] == [{"title": "Có", "payload": "/affirm"}]
 
 
 def test_only_offered_button_payloads_can_be_sent(web_session: WebSession) -> None:
