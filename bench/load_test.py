@@ -1,6 +1,11 @@
 """Load test of a running Rasa server through its REST channel (POST /webhooks/rest/webhook).
 
     python bench/load_test.py --url http://127.0.0.1:5005 --users 10 --duration 30
+    python bench/load_test.py --model models/vssid-xxxx.tar.gz --users 1 10 30
+
+Without ``--url`` it starts its own action server + Rasa server on 127.0.0.1 (vssid.launcher.Stack,
+tracker store in a temporary SQLite file) with ``--model`` or the newest model in models/, and stops
+them afterwards.
 
 N simulated users (asyncio + aiohttp), each with its own sender id, send test messages one after
 another (a user waits for the bot's answer before typing again, as people do). The run is bounded
@@ -18,6 +23,7 @@ import random
 import socket
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -132,20 +138,38 @@ async def run(url: str, users: int, duration: float, max_requests: int, messages
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:5005")
+    parser.add_argument("--url", help="running Rasa server (default: start one, see --model)")
+    parser.add_argument("--model", type=Path, help="model for the server started here")
     parser.add_argument("--users", type=int, nargs="+", default=[10], help="one run per value")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per run (upper bound)")
     parser.add_argument("--max-requests", type=int, default=5000, help="requests per run (upper bound)")
     parser.add_argument("--messages", type=Path, default=DEFAULT_MESSAGES, help="Rasa NLU YAML file")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
-    require_loopback(args.url)
     messages = load_messages(args.messages)
+    if args.url:
+        require_loopback(args.url)
+        return _run_all(args, args.url, messages)
+    from vssid.launcher import Stack, free_port, latest_model
+
+    with tempfile.TemporaryDirectory(prefix="vssid-load-") as tmp:
+        stack = Stack(model=args.model or latest_model(), rasa_port=free_port(), action_port=free_port(),
+                      interface="127.0.0.1", log_dir=Path(tmp),
+                      env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": ""})
+        print(f"model: {stack.model}")
+        stack.start()
+        try:
+            return _run_all(args, stack.url, messages)
+        finally:
+            stack.stop()
+
+
+def _run_all(args: argparse.Namespace, url: str, messages: list[str]) -> int:
     results = []
     print(f"{'users':>5} {'requests':>8} {'errors':>6} {'msg/s':>7} "
           f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for users in args.users:
-        result = asyncio.run(run(args.url, users, args.duration, args.max_requests, messages))
+        result = asyncio.run(run(url, users, args.duration, args.max_requests, messages))
         results.append(result)
         print(f"{result.users:>5} {result.requests:>8} {result.errors:>6} {result.throughput:>7} "
               f"{result.p50_ms:>8} {result.p95_ms:>8} {result.p99_ms:>8}")

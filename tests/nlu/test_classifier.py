@@ -1,5 +1,6 @@
 """LinearIntentClassifier exposes the regularisation Rasa hard-codes."""
 
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 
@@ -10,3 +11,43 @@ def test_configured_regularisation_reaches_sklearn(tmp_path) -> None:
     config = {**LinearIntentClassifier.get_default_config(), "C": 7.0}
     classifier = LinearIntentClassifier(config, "clf", LocalModelStorage(tmp_path), Resource("clf"))
     assert (classifier.clf.C, classifier.clf.class_weight) == (7.0, None)
+
+
+def test_retrieval_labels_are_trained_and_summed_back(tmp_path) -> None:
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from vssid.nlu.tokenizer import VietnameseFoldingTokenizer
+
+    rows = [("quên mật khẩu", "faq", "faq/forgot_password"), ("quen mk vssid", "faq", "faq/forgot_password"),
+            ("đổi số điện thoại", "faq", "faq/change_phone"), ("doi sdt", "faq", "faq/change_phone"),
+            ("xin chào", "greet", None), ("chao ban", "greet", None)]
+    messages = []
+    for text, intent, key in rows:
+        data = {"text": text, "intent": intent}
+        if key:
+            data["intent_response_key"] = key
+        messages.append(Message(data=data))
+    training = TrainingData(messages)
+    storage = LocalModelStorage(tmp_path)
+    VietnameseFoldingTokenizer(VietnameseFoldingTokenizer.get_default_config()).process_training_data(training)
+    featurizer = CountVectorsFeaturizer.create(
+        CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), _context())
+    featurizer.train(training)
+    featurizer.process_training_data(training)
+    classifier = LinearIntentClassifier.create(
+        LinearIntentClassifier.get_default_config(), storage, Resource("clf"), _context())
+    classifier.train(training)
+
+    assert sorted(classifier.clf.classes_) == ["faq/change_phone", "faq/forgot_password", "greet"]
+    message = Message(data={"text": "quen mat khau"})
+    VietnameseFoldingTokenizer(VietnameseFoldingTokenizer.get_default_config()).process([message])
+    featurizer.process([message])
+    classifier.process([message])
+    assert message.get("intent")["name"] == "faq"
+    assert {r["name"] for r in message.get("intent_ranking")} == {"faq", "greet"}
+
+
+def _context() -> ExecutionContext:
+    return ExecutionContext(graph_schema=None, node_name="clf")

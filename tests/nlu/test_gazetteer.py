@@ -34,6 +34,8 @@ def _found(gazetteer: Gazetteer, text: str) -> list[tuple[str, str]]:
         ("dong anh", [("Đông Anh", "dong anh")]),
         ("thu do ha noi", [("Hà Nội", "thu do ha noi")]),
         ("ở Huế", [("Huế", "Huế")]),
+        ("tx la gi", [("La Gi", "tx la gi")]),
+        ("ở La Gi", [("La Gi", "La Gi")]),
     ],
 )
 def test_matches(gazetteer: Gazetteer, text: str, expected: list[tuple[str, str]]) -> None:
@@ -47,6 +49,7 @@ def test_matches(gazetteer: Gazetteer, text: str, expected: list[tuple[str, str]
         "vinh",  # bare one-word name without its accents or prefix is a common word
         "quan 12",  # "Quận 1" needs its number as a whole word
         "hue",  # one-word name typed without its diacritics
+        "vssid la gi",  # "La Gi" has no diacritics and folds like "là gì"
         "",
     ],
 )

@@ -108,6 +108,12 @@ class Widget:
         self.input.press("Enter")
         self.wait_for_more_bot_messages(bots_before)
 
+    def say(self, text: str) -> None:
+        """Send `text` and wait until the server has stored it (whether or not the bot answers)."""
+        self.input.fill(text)
+        self.input.press("Enter")
+        self.page.locator(".msg-user:not(.msg-pending)", has_text=text).last.wait_for()
+
     def wait_for_more_bot_messages(self, count: int, timeout: float = 30_000) -> None:
         self.page.wait_for_function(
             "([n]) => document.querySelector('#vssid-webchat').shadowRoot"

@@ -65,7 +65,7 @@ def test_reload_shows_the_history(widget: Widget) -> None:
 
 
 def test_script_is_shown_as_text(widget: Widget) -> None:
-    widget.ask(SCRIPT)
+    widget.say(SCRIPT)
     assert widget.user.last.inner_text() == SCRIPT
     widget.page.wait_for_timeout(500)
     assert widget.dialogs == []
@@ -75,17 +75,19 @@ def test_script_is_shown_as_text(widget: Widget) -> None:
 
 def test_a_message_pushed_through_the_rasa_api_appears(widget: Widget, rasa_stack: Any) -> None:
     """What the agent console does: `POST /conversations/<id>/execute?output_channel=webchat`."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    goodbye = domain["responses"]["utter_goodbye"][0]["text"]
     bots = widget.bot.count()
     sender_id = f"web-{widget.session()['session_id']}"
     response = requests.post(
         f"{rasa_stack.url}/conversations/{sender_id}/execute",
         params={"output_channel": "webchat", "token": rasa_stack.api_token},
-        json={"name": "utter_anything_else"}, timeout=30,
+        json={"name": "utter_goodbye"}, timeout=30,
     )
     response.raise_for_status()
     assert "messages" not in response.json()  # Rasa used the channel's own output, not a collector
     widget.wait_for_more_bot_messages(bots, timeout=15_000)
-    assert widget.bot.last.inner_text() == "Bạn còn cần hỗ trợ gì nữa không ạ?"
+    assert widget.bot.last.inner_text() == goodbye
 
 
 def test_the_conversation_belongs_to_the_web_sender(widget: Widget, rasa_stack: Any) -> None:

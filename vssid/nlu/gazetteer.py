@@ -8,14 +8,15 @@ The file (``vssid/data/locations.yml``) is read leniently (see ``iter_entries``)
 the gazetteer's own spelling: "quan cau giay" yields "Cầu Giấy", and the entity span covers the typed
 prefix. Names are registered with and without their administrative prefix ("Quận"), except that a
 one-word name must be typed with its diacritics ("Huế", not "hue") and one without any ("Vinh") only
-matches with its prefix ("tp vinh").
+matches with its prefix ("tp vinh"); a longer name without diacritics ("La Gi", which folds like
+"là gì") matches lower-case text only with its prefix, or when typed capitalised ("La Gi").
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,31 +98,40 @@ class FoldedPhraseMatcher:
     def __init__(self) -> None:
         self._vocab = Vocab()
         self._matcher = PhraseMatcher(self._vocab)
-        # match key -> (canonical value, accented lower-cased words of the surface form, strict)
-        self._surfaces: dict[str, tuple[str, list[str], bool]] = {}
+        # match key -> (canonical value, accented lower-cased words of the surface form, strict, cased)
+        self._surfaces: dict[str, tuple[str, list[str], bool, bool]] = {}
 
     def __len__(self) -> int:
         return len(self._surfaces)
 
-    def add(self, surface: str, canonical: str, strict: bool = False) -> None:
-        """Add a phrase; ``strict`` phrases match only when typed with their own diacritics."""
+    def add(self, surface: str, canonical: str, strict: bool = False, cased: bool = False) -> None:
+        """Add a phrase; ``strict`` ones match only when typed with their own diacritics, ``cased``
+        ones only when typed with a capital letter."""
         words = [m.group(0) for m in WORD_PATTERN.finditer(surface)]
         key = f"{canonical}|{surface}"
         if not words or key in self._surfaces:
             return
-        self._surfaces[key] = (canonical, [_nfc_lower(w) for w in words], strict)
+        self._surfaces[key] = (canonical, [_nfc_lower(w) for w in words], strict, cased)
         self._matcher.add(key, [Doc(self._vocab, words=[fold(w) for w in words])])
 
-    def find(self, text: str) -> list[tuple[int, int, str]]:
-        """Longest non-overlapping matches as (start, end, canonical value)."""
+    def find(
+        self, text: str, lowercase_ok: Callable[[str, int], bool] | None = None
+    ) -> list[tuple[int, int, str]]:
+        """Longest non-overlapping matches as (start, end, canonical value).
+
+        ``lowercase_ok(text, start)`` may still accept a ``cased`` phrase typed in lower case.
+        """
         words = list(WORD_PATTERN.finditer(text))
         if not words:
             return []
         doc = Doc(self._vocab, words=[squeeze_repeats(fold(w.group(0))) for w in words])
         accepted = []
         for match_id, start, end in self._matcher(doc):
-            canonical, surface_words, strict = self._surfaces[self._vocab.strings[match_id]]
+            canonical, surface_words, strict, cased = self._surfaces[self._vocab.strings[match_id]]
             typed = [words[i].group(0) for i in range(start, end)]
+            if cased and all(word.islower() for word in typed):
+                if lowercase_ok is None or not lowercase_ok(text, words[start].start()):
+                    continue
             if all(
                 (not strict and not has_diacritics(word)) or _nfc_lower(word) == expected
                 for word, expected in zip(typed, surface_words, strict=True)
@@ -147,7 +157,10 @@ class Gazetteer:
                 strict = len(variant.split()) == 1
                 if strict and not has_diacritics(variant):
                     continue
-                self._matcher.add(variant, canonical=canonical, strict=strict)
+                # A bare name without diacritics can be a phrase ("La Gi" ~ "la gi" = "là gì"):
+                # lower-case text must then give the prefix ("tx la gi").
+                cased = not has_diacritics(variant) and _PREFIXES.match(variant) is None
+                self._matcher.add(variant, canonical=canonical, strict=strict, cased=cased)
                 canonical_by_fold.setdefault(fold(variant), canonical)
         for alias, target in _ALIASES.items():
             if target in canonical_by_fold and alias not in canonical_by_fold:
@@ -165,8 +178,12 @@ class Gazetteer:
         """Place names in ``text``; the span includes a typed prefix such as "quận"."""
         return [
             EntitySpan(LOCATION, value, _extend_prefix(text, start), end)
-            for start, end, value in self._matcher.find(text)
+            for start, end, value in self._matcher.find(text, _has_prefix)
         ]
+
+
+def _has_prefix(text: str, start: int) -> bool:
+    return _extend_prefix(text, start) != start
 
 
 def _extend_prefix(text: str, start: int) -> int:
