@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="vssid-load-") as tmp:
         stack = Stack(model=args.model or latest_model(), rasa_port=free_port(), action_port=free_port(),
-                      interface="127.0.0.1", log_dir=Path(tmp),
+                      interface="127.0.0.1", log_dir=Path(tmp), enable_rest=True,
                       env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": ""})
         print(f"model: {stack.model}")
         stack.start()

@@ -31,7 +31,6 @@ def main() -> int:
 Trợ lý VssID is running.
   Web chat (demo page): {stack.url}/webhooks/webchat/
   Agent console:        {stack.url}/webhooks/agent/   (token: $AGENT_TOKEN)
-  REST channel:         POST {stack.url}/webhooks/rest/webhook
   Action server:        {stack.action_url}/health
 Press Ctrl-C to stop.""", flush=True)
     code = stack.wait()

@@ -132,7 +132,7 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
     env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
     log_dir = ARTIFACTS / "stack-logs"
     stack = Stack(model=model, rasa_port=rasa_port, action_port=free_port(), interface="127.0.0.1",
-                  env=env, log_dir=log_dir)
+                  env=env, log_dir=log_dir, enable_rest=True)
     try:
         stack.start()
         yield RasaStack(stack=stack, env={**env, **stack.env}, telegram=telegram)

@@ -57,6 +57,7 @@ class Stack:
     interface: str = "0.0.0.0"
     env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
+    enable_rest: bool = False  # Rasa's REST channel, for tests and benchmarks only
     workdir: Path = PROJECT_ROOT
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -88,6 +89,16 @@ class Stack:
         target.write_text(text, encoding="utf-8")
         return target
 
+    def _credentials_file(self) -> Path:
+        """credentials.yml, plus Rasa's REST channel when this stack is for tests or benchmarks."""
+        source = PROJECT_ROOT / "credentials.yml"
+        if not self.enable_rest:
+            return source
+        target = (self.log_dir or PROJECT_ROOT / "var") / f"credentials-{self.rasa_port}.yml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.read_text(encoding="utf-8") + "\nrest:\n", encoding="utf-8")
+        return target
+
     def _spawn(self, name: str, args: list[str], environ: dict[str, str]) -> None:
         out = None
         if self.log_dir is not None:
@@ -108,7 +119,7 @@ class Stack:
         environ = self._environ()
         args = [RASA, "run", "-m", str(self.model), "--enable-api", "--auth-token", environ["RASA_API_TOKEN"],
                 "-i", self.interface, "-p", str(self.rasa_port), "--credentials",
-                str(PROJECT_ROOT / "credentials.yml"), "--endpoints", str(self._endpoints_file()),
+                str(self._credentials_file()), "--endpoints", str(self._endpoints_file()),
                 "--cors", "*"]
         self._spawn("rasa", args, environ)
         _wait_http(f"{self.url}/", self._procs["rasa"], timeout, "Rasa server")

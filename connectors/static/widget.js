@@ -323,28 +323,29 @@
       });
       log.appendChild(group);
     }
+    return bubble;
   }
 
+  /** Put one event on screen; return the bubble of a bot message, else null. */
   function render(event, notify) {
+    removeQuickReplies();
     if (event.type === "user") {
       var mine = event.message_id && pending[event.message_id];
       if (mine) {
         delete pending[event.message_id];
         mine.classList.remove("msg-pending");
-        return;
+      } else {
+        addUserBubble(event.text);
       }
-      removeQuickReplies();
-      addUserBubble(event.text);
-    } else {
-      removeQuickReplies();
-      addBotBubble(event);
-      if (notify && panel.hidden) {
-        unread += 1;
-        badge.textContent = String(unread);
-        badge.hidden = false;
-        badge.setAttribute("aria-label", unread + TEXT.unread);
-      }
+      return null;
     }
+    if (notify && panel.hidden) {
+      unread += 1;
+      badge.textContent = String(unread);
+      badge.hidden = false;
+      badge.setAttribute("aria-label", unread + TEXT.unread);
+    }
+    return addBotBubble(event);
   }
 
   /** Show the events of a server answer that are not on screen yet. */
@@ -354,11 +355,21 @@
       pending = {};
       cursor = 0;
     }
+    var shown = 0;
+    var firstAnswer = null;
     page.events.forEach(function (event) {
-      if (event.seq >= cursor) render(event, notify);
+      if (event.seq < cursor) return; // already on screen
+      shown += 1;
+      var bubble = render(event, notify);
+      firstAnswer = firstAnswer || bubble;
     });
     cursor = Math.max(cursor, page.cursor);
-    scrollToEnd();
+    if (notify && firstAnswer) {
+      // Show a new answer from its top (the browser clamps this to the end when it fits).
+      log.scrollTop += firstAnswer.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+    } else if (shown) {
+      scrollToEnd();
+    }
   }
 
   function newMessageId() {
@@ -452,9 +463,12 @@
       });
     }).catch(function (err) {
       log.setAttribute("aria-busy", "false");
-      forgetSession();
-      // A stored session the server no longer accepts (its key changed): begin a new one, once.
-      if (stored && err && err.status === 401) return start();
+      started = null; // the next open or message tries again
+      if (err && err.status === 401) {
+        // The server no longer accepts the stored session (its key changed): begin anew, once.
+        forgetSession();
+        if (stored) return start();
+      }
       showAlert(TEXT.connectFailed);
       throw err;
     });

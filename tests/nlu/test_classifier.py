@@ -51,3 +51,17 @@ def test_retrieval_labels_are_trained_and_summed_back(tmp_path) -> None:
 
 def _context() -> ExecutionContext:
     return ExecutionContext(graph_schema=None, node_name="clf")
+
+
+def test_persisted_coefficients_load_back(tmp_path) -> None:
+    import numpy as np
+
+    storage = LocalModelStorage(tmp_path)
+    config = LinearIntentClassifier.get_default_config()
+    trained = LinearIntentClassifier(config, "clf", storage, Resource("clf"))
+    trained.clf.fit(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.1]]), ["faq/a", "greet", "faq/a"])
+    trained.persist()
+    loaded = LinearIntentClassifier.load(config, storage, Resource("clf"), _context())
+    probe = np.array([[0.9, 0.2]])
+    assert list(loaded.clf.classes_) == ["faq/a", "greet"]
+    assert np.allclose(loaded.clf.predict_proba(probe), trained.clf.predict_proba(probe))

@@ -55,13 +55,14 @@ def test_quick_reply_from_the_greeting(widget: Widget) -> None:
 
 def test_reload_shows_the_history(widget: Widget) -> None:
     first_line, _ = kb_answer("forgot_password")
-    widget.ask("quên mật khẩu")
+    widget.quick_reply("Quên mật khẩu").first.click()
     wait_for_text(widget, first_line)
     before = (widget.user.all_inner_texts(), widget.bot.all_inner_texts())
     widget.page.reload()
     widget.bot.nth(len(before[1]) - 1).wait_for()
     widget.page.wait_for_timeout(1000)
     assert (widget.user.all_inner_texts(), widget.bot.all_inner_texts()) == before
+    widget.screenshot("webchat-phone-history.png")
 
 
 def test_script_is_shown_as_text(widget: Widget) -> None:

@@ -202,3 +202,12 @@ def test_one_script_tag_embeds_the_widget_on_another_site(
     widget.ask("quên mật khẩu")
     assert "Để lấy lại mật khẩu VssID" in widget.bot.nth(1).inner_text()
     assert phone.evaluate("() => getComputedStyle(document.querySelector('h1')).color") == "rgb(0, 0, 0)"
+
+
+def test_a_long_answer_is_shown_from_its_top(widget: Widget) -> None:
+    widget.page.set_viewport_size({"width": 360, "height": 420})
+    widget.ask("quên mật khẩu")
+    log = widget.page.get_by_role("log").bounding_box()
+    answer = widget.bot.nth(1).bounding_box()
+    assert answer["height"] + 60 > log["height"]  # the answer and the next message do not fit
+    assert log["y"] <= answer["y"] <= log["y"] + 20
