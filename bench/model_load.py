@@ -2,11 +2,11 @@
 
     python bench/model_load.py --model models/vssid-xxxx.tar.gz --runs 3
 
-For each run: start `rasa run` on 127.0.0.1 (API enabled on loopback only, no action server), time
-until ``GET /status`` names the loaded model ("ready"), send a few messages through the REST channel
-(the first parses trace TensorFlow graphs), then read the resident memory (VmRSS of the process and
-its children) and stop the process. Also times ``Agent.load`` alone in a fresh interpreter ("load"),
-which excludes Python/TensorFlow imports. Prints each run and the medians.
+For each run: start `rasa run` on 127.0.0.1 (API on loopback only, REST channel only, no action
+server), time until ``GET /status`` names the loaded model ("ready"), send a few messages through the
+REST channel (the first parses trace TensorFlow graphs), then read the resident memory (VmRSS of the
+process and its children) and stop the process. Also times ``Agent.load`` alone in a fresh
+interpreter ("load"), which excludes Python/TensorFlow imports. Prints each run and the medians.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
@@ -76,14 +77,19 @@ def _post(url: str, payload: dict) -> None:
         response.read()
 
 
-def measure_server(model: Path, timeout: float = 180.0) -> dict[str, float]:
+def measure_server(
+    model: Path, timeout: float = 180.0, extra_env: dict[str, str] | None = None
+) -> dict[str, float]:
     port = free_port()
+    # Rasa's REST channel is kept out of credentials.yml on purpose; add it to a private copy.
+    credentials = Path(tempfile.mkdtemp(prefix="vssid-model-load-")) / "credentials.yml"
+    credentials.write_text("rest:\n", encoding="utf-8")
     rasa = str(Path(sys.executable).with_name("rasa"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})}
     started = time.monotonic()
     process = subprocess.Popen(
         [rasa, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
-         "--enable-api"],
+         "--enable-api", "--credentials", str(credentials)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -126,12 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="model archive (default: newest in models/)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the medians here")
+    parser.add_argument("--env", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="extra environment for `rasa run` (e.g. MALLOC_ARENA_MAX=2)")
     args = parser.parse_args(argv)
     model = args.model or newest_model(ROOT / "models")
     print(f"model: {model}")
     runs = []
     for index in range(args.runs):
-        run = measure_server(model)
+        run = measure_server(model, extra_env=dict(item.split("=", 1) for item in args.env))
         run["agent_load_s"] = measure_agent_load(model)
         runs.append(run)
         print(f"run {index + 1}: ready {run['ready_s']} s, Agent.load {run['agent_load_s']} s, "

@@ -47,7 +47,7 @@ def test_start_then_button_click_reaches_the_model(stack: Any) -> None:
     chat = next(_chats)
     assert _post(stack, updates.text(chat, "/start")).status_code == 200
     greeting = _greeting(stack, chat)
-    assert greeting["text"].startswith("Xin chào! Tôi là Trợ lý VssID")
+    assert greeting["text"].startswith("Chào bạn! Bạn cần Trợ lý VssID hỗ trợ gì")
 
     rows = greeting["reply_markup"]["inline_keyboard"]
     data = next(b["callback_data"] for row in rows for b in row if b["text"] == "Quên mật khẩu")
@@ -71,14 +71,17 @@ def test_typed_question_sticker_and_wrong_secret(stack: Any) -> None:
     assert polite["text"].startswith("Xin lỗi, hiện tôi chỉ đọc được tin nhắn dạng chữ.")
 
     assert _post(stack, updates.text(chat, "xin chào")).status_code == 200
-    assert _greeting(stack, chat)["text"].startswith("Xin chào!")
+    assert _greeting(stack, chat)["text"].startswith("Chào bạn!")
 
 
 def test_rasa_execute_pushes_through_the_telegram_output(stack: Any) -> None:
     """What escalation relies on: Rasa sends to a Telegram user without a user message."""
     chat = next(_chats)
+    assert _post(stack, updates.text(chat, "cam on ban")).status_code == 200
+    stack.telegram.wait_for_messages(chat, 2, timeout=60)  # session welcome + you're welcome
+    stack.telegram.reset()
     response = requests.post(f"{stack.url}/conversations/tg-{chat}/execute",
                              params={"output_channel": "telegram", "token": stack.api_token},
                              json={"name": "utter_greet"}, timeout=60)
     assert response.status_code == 200, response.text
-    assert _greeting(stack, chat)["text"].startswith("Xin chào! Tôi là Trợ lý VssID")
+    assert _greeting(stack, chat)["text"].startswith("Chào bạn! Bạn cần Trợ lý VssID hỗ trợ gì")
