@@ -26,6 +26,10 @@ T = TypeVar("T")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SENDER_PREFIX = "tg-"
+# Where Rasa mounts TelegramInput's update route, and the update kinds it handles; the webhook
+# and polling scripts both use them.
+WEBHOOK_PATH = "/webhooks/telegram/webhook"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 # Errors raised before the request left this machine: the server cannot have acted on it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

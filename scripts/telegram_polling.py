@@ -22,7 +22,9 @@ import httpx
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 
 from connectors.telegram_client import (
+    ALLOWED_UPDATES,
     SECRET_HEADER,
+    WEBHOOK_PATH,
     TelegramConfig,
     close_bot,
     make_bot,
@@ -32,8 +34,6 @@ from vssid.settings import env
 
 logger = logging.getLogger("telegram_polling")
 
-WEBHOOK_PATH = "/webhooks/telegram/webhook"
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 RETRY_SECONDS = 2.0
 
 

@@ -18,11 +18,8 @@ import sys
 from telegram import BotCommand
 from telegram.error import TelegramError
 
-from connectors.telegram_client import TelegramConfig, close_bot, make_bot
+from connectors.telegram_client import ALLOWED_UPDATES, WEBHOOK_PATH, TelegramConfig, close_bot, make_bot
 from connectors.telegram_texts import BOT_COMMANDS
-
-WEBHOOK_PATH = "/webhooks/telegram/webhook"
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 def webhook_url(base: str) -> str:

@@ -15,11 +15,11 @@ from vssid.settings import PROJECT_ROOT
 LOCATIONS_FILE = PROJECT_ROOT / "vssid" / "data" / "locations.yml"
 
 
-@dataclass(frozen=True)
-class District:
+class _Named:
+    """A named administrative unit: `name` ('Cầu Giấy') and `type` ('Quận')."""
+
     name: str
-    type: str  # Quận | Huyện | Thị xã | Thành phố
-    province_code: str
+    type: str
 
     @property
     def key(self) -> str:
@@ -31,20 +31,19 @@ class District:
 
 
 @dataclass(frozen=True)
-class Province:
+class District(_Named):
+    name: str
+    type: str  # Quận | Huyện | Thị xã | Thành phố
+    province_code: str
+
+
+@dataclass(frozen=True)
+class Province(_Named):
     code: str
     name: str
     type: str  # Tỉnh | Thành phố
     aliases: tuple[str, ...]
     districts: tuple[District, ...]
-
-    @property
-    def key(self) -> str:
-        return fold(self.name)
-
-    @property
-    def display(self) -> str:
-        return display_name(self.name, self.type)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement
 
 from actions.db.base import utcnow
 from actions.db.verification import OtpChallenge, Verification
@@ -125,25 +126,23 @@ def request_otp(
     policy = policy or VerificationPolicy.from_env()
     with session.begin():
         locked_until = _locked_until(session, bhxh_code=bhxh_code, now=now, policy=policy)
+        error: ServiceError | None
         if locked_until is not None and locked_until > now:
+            error, refusal = VerificationLocked(locked_until), "locked"
+        else:
+            error, refusal = _send_limit(session, bhxh_code=bhxh_code, now=now, policy=policy), "send_limit"
+        if error is not None:
             audit.add_audit_entry(
                 session,
                 conversation_id=conversation_id,
                 event=audit.EVENT_OTP_REFUSED,
                 outcome=audit.OUTCOME_LIMITED,
                 subject=bhxh_code,
-                detail="locked",
+                detail=refusal,
                 now=now,
             )
-            error: ServiceError = VerificationLocked(locked_until)
         else:
-            error = _send_limit(session, bhxh_code=bhxh_code, now=now, policy=policy)
-        if error is None:
-            session.execute(
-                update(OtpChallenge)
-                .where(OtpChallenge.conversation_id == conversation_id, OtpChallenge.status == PENDING)
-                .values(status=SUPERSEDED, closed_at=now)
-            )
+            _close_pending(session, conversation_id=conversation_id, status=SUPERSEDED, now=now)
             code = new_code()
             challenge = OtpChallenge(
                 conversation_id=conversation_id,
@@ -169,16 +168,6 @@ def request_otp(
                 event=audit.EVENT_OTP_SENT,
                 outcome=audit.OUTCOME_OK,
                 subject=bhxh_code,
-                now=now,
-            )
-        elif not isinstance(error, VerificationLocked):
-            audit.add_audit_entry(
-                session,
-                conversation_id=conversation_id,
-                event=audit.EVENT_OTP_REFUSED,
-                outcome=audit.OUTCOME_LIMITED,
-                subject=bhxh_code,
-                detail="send_limit",
                 now=now,
             )
     if error is not None:
@@ -309,15 +298,29 @@ def _record_failure(
     return OtpIncorrect(attempts_left)
 
 
+def _close_pending(session: Session, *, conversation_id: str, status: str, now: datetime) -> int:
+    """Close the conversation's open challenges with `status`; returns how many were open."""
+    return session.execute(
+        update(OtpChallenge)
+        .where(OtpChallenge.conversation_id == conversation_id, OtpChallenge.status == PENDING)
+        .values(status=status, closed_at=now)
+    ).rowcount
+
+
+def _unexpired_verification(conversation_id: str, now: datetime) -> tuple[ColumnElement, ...]:
+    """WHERE conditions of the conversation's verifications that still count at `now`."""
+    return (
+        Verification.conversation_id == conversation_id,
+        Verification.revoked_at.is_(None),
+        Verification.expires_at > now,
+    )
+
+
 def cancel_challenges(session: Session, *, conversation_id: str, now: datetime | None = None) -> int:
     """Close the conversation's open challenges; returns how many were open."""
     now = now or utcnow()
     with session.begin():
-        return session.execute(
-            update(OtpChallenge)
-            .where(OtpChallenge.conversation_id == conversation_id, OtpChallenge.status == PENDING)
-            .values(status=CANCELLED, closed_at=now)
-        ).rowcount
+        return _close_pending(session, conversation_id=conversation_id, status=CANCELLED, now=now)
 
 
 def revoke_verification(session: Session, *, conversation_id: str, now: datetime | None = None) -> int:
@@ -327,19 +330,9 @@ def revoke_verification(session: Session, *, conversation_id: str, now: datetime
     """
     now = now or utcnow()
     with session.begin():
-        session.execute(
-            update(OtpChallenge)
-            .where(OtpChallenge.conversation_id == conversation_id, OtpChallenge.status == PENDING)
-            .values(status=CANCELLED, closed_at=now)
-        )
+        _close_pending(session, conversation_id=conversation_id, status=CANCELLED, now=now)
         revoked = session.execute(
-            update(Verification)
-            .where(
-                Verification.conversation_id == conversation_id,
-                Verification.revoked_at.is_(None),
-                Verification.expires_at > now,
-            )
-            .values(revoked_at=now)
+            update(Verification).where(*_unexpired_verification(conversation_id, now)).values(revoked_at=now)
         ).rowcount
         if revoked:
             audit.add_audit_entry(
@@ -360,11 +353,7 @@ def current_verification(
     now = now or utcnow()
     query = (
         select(Verification)
-        .where(
-            Verification.conversation_id == conversation_id,
-            Verification.revoked_at.is_(None),
-            Verification.expires_at > now,
-        )
+        .where(*_unexpired_verification(conversation_id, now))
         .order_by(Verification.id.desc())
         .limit(1)
     )

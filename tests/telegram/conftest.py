@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,13 +22,10 @@ from sanic import Sanic
 from connectors.telegram import TelegramInput
 from connectors.telegram_client import SECRET_HEADER, TelegramConfig
 from tests.fakes.fake_telegram_api import FakeTelegramAPI
+from tests.fakes.sanic_server import SanicServer
 
 TOKEN = "123456:TEST-TOKEN"
 SECRET = "test-telegram-secret"
-
-# Sanic 21.12 rewrites its own HTTP methods ("touch-up") on every app start; a second app in
-# the same process then fails unless test mode keeps the original methods (as sanic-testing does).
-Sanic.test_mode = True
 LONG_PAYLOAD = '/inform{"location": "Bảo hiểm xã hội Thành phố Hồ Chí Minh, Quận Bình Thạnh"}'
 PARAGRAPH = "Đoạn {n}: " + "Bạn mở ứng dụng VssID, chọn mục Cá nhân rồi làm theo hướng dẫn. " * 20
 
@@ -86,59 +81,11 @@ class Harness:
         return [m for m in self.agent.received if m.sender_id == f"tg-{chat_id}"]
 
 
-class SanicThread:
-    """Serves a Sanic app on 127.0.0.1 (free port) in a background thread."""
-
-    def __init__(self, app: Sanic) -> None:
-        self.app = app
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self._loop = asyncio.new_event_loop()
-        self._started = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True, name="sanic-telegram")
-
-    def start(self) -> str:
-        self._thread.start()
-        if not self._started.wait(15):
-            raise RuntimeError("Sanic test app did not start")
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        assert self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(15)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._serve())
-        pending = asyncio.all_tasks(self._loop)
-        for task in pending:
-            task.cancel()
-        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self._loop.close()
-
-    async def _serve(self) -> None:
-        self._stop = asyncio.Event()
-        server = await self.app.create_server(sock=self.sock, return_asyncio_server=True, access_log=False)
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
-        self._started.set()
-        await self._stop.wait()
-        await server.before_stop()
-        for connection in list(server.connections):
-            connection.close_if_idle()
-        await server.close()
-        await server.after_stop()
-
-
-def serve_channel(channel: TelegramInput, agent: Any) -> SanicThread:
+def serve_channel(channel: TelegramInput, agent: Any) -> SanicServer:
     app = Sanic(f"telegram_test_{uuid.uuid4().hex[:8]}")
     app.ctx.agent = agent
     register([channel], app, route="/webhooks/")
-    return SanicThread(app)
+    return SanicServer(app, name="sanic-telegram")
 
 
 @pytest.fixture(scope="session")
@@ -153,9 +100,8 @@ def harness(telegram_api: FakeTelegramAPI) -> Iterator[Harness]:
     config = TelegramConfig(token=TOKEN, webhook_secret=SECRET, api_base_url=telegram_api.base_url)
     channel = TelegramInput(config)
     agent = StubAgent()
-    server = serve_channel(channel, agent)
-    url = server.start()
-    yield Harness(url=url, channel=channel, agent=agent, api=telegram_api)
+    server = serve_channel(channel, agent).start()
+    yield Harness(url=server.url, channel=channel, agent=agent, api=telegram_api)
     server.stop()
 
 

@@ -34,7 +34,7 @@ def test_credentials_file_channel_reads_env(monkeypatch: pytest.MonkeyPatch) -> 
 def test_disabled_channel_answers_404() -> None:
     agent = StubAgent()
     server = serve_channel(TelegramInput(TelegramConfig()), agent)
-    url = server.start()
+    url = server.start().url
     try:
         response = requests.post(f"{url}/webhooks/telegram/webhook", json=updates.text(1, "chào"),
                                  headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=5)
@@ -48,7 +48,7 @@ def test_disabled_channel_answers_404() -> None:
 def test_token_without_secret_refuses_every_update() -> None:
     agent = StubAgent()
     server = serve_channel(TelegramInput(TelegramConfig(token="1:abc")), agent)
-    url = server.start()
+    url = server.start().url
     try:
         response = requests.post(f"{url}/webhooks/telegram/webhook", json=updates.text(1, "chào"),
                                  headers={"X-Telegram-Bot-Api-Secret-Token": ""}, timeout=5)

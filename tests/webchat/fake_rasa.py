@@ -8,7 +8,6 @@ a trained model.
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Sanic
 
 from connectors.webchat import WebChatInput, WebChatSettings
-from vssid.launcher import free_port
-
-# Sanic 21.12 rewrites some of its methods when the first app starts; a second app in the same
-# process (two replicas here, other features' fakes) fails unless test mode keeps the originals.
-Sanic.test_mode = True
+from tests.fakes.sanic_server import SanicServer
 
 SECRET = b"fake-webchat-secret-0123456789abcdef"
 FORGOT_PASSWORD = (
@@ -89,46 +84,18 @@ class ScriptedAgent:
         await self.tracker_store.save(tracker)
 
 
-class FakeRasa:
+class FakeRasa(SanicServer):
     """The web chat channel served by Sanic in a background thread."""
 
     def __init__(self, tracker_db: Path, settings: WebChatSettings | None = None) -> None:
         self.settings = settings or WebChatSettings(poll_timeout=2.0, poll_interval=0.1)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.agent = ScriptedAgent(tracker_db)
-        self.app = Sanic(f"fake_rasa_{uuid.uuid4().hex[:8]}")
-        self.app.ctx.agent = self.agent
-        configure_cors(self.app, "*")  # as `rasa run --cors "*"` does, for pages on other sites
+        app = Sanic(f"fake_rasa_{uuid.uuid4().hex[:8]}")
+        app.ctx.agent = self.agent
+        configure_cors(app, "*")  # as `rasa run --cors "*"` does, for pages on other sites
         self.channel = WebChatInput(self.settings, SECRET)
-        register([self.channel], self.app, route="/webhooks/")
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="fake-rasa", daemon=True)
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(self.app.create_server(
-            host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False))
-        self._loop.run_until_complete(server.startup())
-        self._loop.run_until_complete(server.before_start())  # Sanic-CORS hooks in here
-        self._loop.run_until_complete(server.after_start())
-        self._ready.set()
-        self._loop.run_forever()
-
-    def start(self) -> FakeRasa:
-        self._thread.start()
-        if not self._ready.wait(15):
-            raise RuntimeError("the fake Rasa server did not start")
-        return self
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    def call(self, coroutine: Any) -> Any:
-        """Run `coroutine` on the server's loop and return its result."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
+        register([self.channel], app, route="/webhooks/")
+        super().__init__(app, name="fake-rasa")
 
     def push(self, sender_id: str, text: str) -> None:
         self.call(self.agent.push(sender_id, text))
