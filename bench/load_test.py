@@ -7,8 +7,9 @@ Without ``--url`` it starts its own action server + Rasa server on 127.0.0.1 (vs
 tracker store in a temporary SQLite file) with ``--model`` or the newest model in models/, and stops
 them afterwards.
 
-N simulated users (asyncio + aiohttp), each with its own sender id, send test messages one after
-another (a user waits for the bot's answer before typing again, as people do). The run is bounded
+N simulated users (asyncio + aiohttp) send test messages one after another (a user waits for the
+bot's answer before typing again, as people do), starting a new conversation (sender id) every
+``--turns`` messages. The run is bounded
 by ``--duration`` seconds and ``--max-requests``; only loopback addresses are accepted. Prints the
 throughput and p50/p95/p99 latency; ``--json`` also writes them to a file.
 """
@@ -33,6 +34,8 @@ from urllib.parse import urlparse
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 DEFAULT_MESSAGES = ROOT / "tests" / "nlu_test.yml"
 FALLBACK_MESSAGES = [
     "xin chào", "quen mat khau vssid", "đổi số điện thoại trên vssid", "mat sdt dang ky vssid",
@@ -90,11 +93,15 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 async def _user(session: aiohttp.ClientSession, url: str, user: int, messages: list[str],
-                deadline: float, budget: list[int], latencies: list[float], errors: list[int]) -> None:
+                deadline: float, budget: list[int], latencies: list[float], errors: list[int],
+                turns: int) -> None:
     rng = random.Random(user)
-    sender = f"loadtest-{user}-{int(time.time())}"
+    sent = 0
     while time.monotonic() < deadline and budget[0] > 0:
         budget[0] -= 1
+        # a new conversation every `turns` messages, as real users come and go
+        sender = f"loadtest-{user}-{sent // turns}-{int(time.time()) // 3600}"
+        sent += 1
         started = time.monotonic()
         try:
             payload = {"sender": sender, "message": rng.choice(messages)}
@@ -110,7 +117,7 @@ async def _user(session: aiohttp.ClientSession, url: str, user: int, messages: l
 
 
 async def run(url: str, users: int, duration: float, max_requests: int, messages: list[str],
-              warmup: int = 5) -> Result:
+              warmup: int = 5, turns: int = 6) -> Result:
     webhook = url.rstrip("/") + "/webhooks/rest/webhook"
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -123,7 +130,7 @@ async def run(url: str, users: int, duration: float, max_requests: int, messages
         started = time.monotonic()
         deadline = started + duration
         await asyncio.gather(*(
-            _user(session, webhook, user, messages, deadline, budget, latencies, errors)
+            _user(session, webhook, user, messages, deadline, budget, latencies, errors, turns)
             for user in range(users)
         ))
         seconds = time.monotonic() - started
@@ -144,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per run (upper bound)")
     parser.add_argument("--max-requests", type=int, default=5000, help="requests per run (upper bound)")
     parser.add_argument("--messages", type=Path, default=DEFAULT_MESSAGES, help="Rasa NLU YAML file")
+    parser.add_argument("--turns", type=int, default=6, help="messages per conversation")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     messages = load_messages(args.messages)
@@ -169,7 +177,7 @@ def _run_all(args: argparse.Namespace, url: str, messages: list[str]) -> int:
     print(f"{'users':>5} {'requests':>8} {'errors':>6} {'msg/s':>7} "
           f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for users in args.users:
-        result = asyncio.run(run(url, users, args.duration, args.max_requests, messages))
+        result = asyncio.run(run(url, users, args.duration, args.max_requests, messages, turns=args.turns))
         results.append(result)
         print(f"{result.users:>5} {result.requests:>8} {result.errors:>6} {result.throughput:>7} "
               f"{result.p50_ms:>8} {result.p95_ms:>8} {result.p99_ms:>8}")
