@@ -43,6 +43,7 @@ from actions.db.base import utcnow
 from actions.db.engine import new_session
 from actions.db.tickets import AUTHOR_AGENT, AUTHOR_USER, STATUS_OPEN, STATUS_RESOLVED, Ticket, TicketMessage
 from actions.services import tickets as queue
+from vssid import logmask
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +221,7 @@ class AgentConsoleInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> AgentConsoleInput:
+        logmask.install()
         return cls()
 
     def authorised(self, request: Request) -> bool:

@@ -38,6 +38,7 @@ from connectors.inbox import PerKeyQueues, RecentIds
 from connectors.telegram_client import SECRET_HEADER, TelegramConfig, sender_id_for
 from connectors.telegram_output import TelegramOutput
 from connectors.telegram_updates import Incoming, Kind, parse_update
+from vssid import logmask
 from vssid.privacy import mask_text
 from vssid.settings import PROJECT_ROOT
 
@@ -58,6 +59,7 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> TelegramInput:
+        logmask.install()
         return cls(TelegramConfig.from_env(credentials))
 
     def __init__(self, config: TelegramConfig | None = None, *, seed_buttons: bool = True) -> None:

@@ -31,6 +31,7 @@ from sanic.response import HTTPResponse
 
 from connectors import session_ids
 from connectors.webchat_events import METADATA_KEY, events_after, history, offered_payloads
+from vssid import logmask
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class WebChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        logmask.install()
         return cls(WebChatSettings.from_credentials(credentials), session_ids.load_secret())
 
     def get_output_channel(self) -> OutputChannel:
