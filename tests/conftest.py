@@ -12,7 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,6 @@ class RasaStack:
     stack: Stack
     env: dict[str, str]
     telegram: Any = None
-    sessions: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
