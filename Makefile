@@ -31,8 +31,8 @@ setup-browser: ## Install Debian's Chromium for the browser tests (needs root)
 	@/usr/bin/chromium --version
 
 db: setup ## Create/upgrade the records database and seed demo data
-	$(PY) -m actions.db.manage upgrade
-	$(PY) -m actions.db.manage seed
+	$(PY) -m vssid.db.manage upgrade
+	$(PY) -m vssid.db.manage seed
 
 generate: setup ## Regenerate data/nlu/faq.yml from kb/
 	$(PY) -m kb.generate

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.constants import (
+from vssid.constants import (
     ACTION_HANDOFF,
     ACTION_SUGGEST_TOPICS,
     INTENT_FAQ,

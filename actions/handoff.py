@@ -8,18 +8,18 @@ asks Rasa to run ``action_deliver_agent_replies`` (replies) and ``action_handoff
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.orm import Session
 
-from actions.constants import (
+from vssid.aio import run_blocking
+from vssid.channels import channel_for_conversation, native_sender_id
+from vssid.constants import (
     ACTION_DELIVER_AGENT_REPLIES,
     ACTION_HANDOFF,
     ACTION_HANDOFF_RESOLVED,
@@ -45,11 +45,12 @@ from actions.constants import (
     UTTER_HANDOFF_RELAYED,
     UTTER_HANDOFF_RESOLVED,
 )
-from actions.db.base import utcnow
-from actions.db.engine import new_session
-from actions.db.tickets import AUTHOR_BOT, AUTHOR_USER
-from actions.services import tickets as queue
+from vssid.db.base import utcnow
+from vssid.db.tickets import AUTHOR_BOT, AUTHOR_USER
 from vssid.privacy import mask_phone
+from vssid.services import tickets as queue
+from vssid.services.registry import get_ticket_service
+from vssid.services.ticket_service import AgentReply
 
 logger = logging.getLogger(__name__)
 
@@ -62,46 +63,6 @@ REQUESTED_SLOT = "requested_slot"
 # Intents that say nothing about the user's problem.
 _TOPIC_NOISE = {"greet", "goodbye", "thank", "affirm", "deny", "cancel", "request_human", "not_helpful",
                 "rate", "inform", "show_more", "bot_challenge", INTENT_NLU_FALLBACK}
-_CHANNEL_BY_PREFIX = {"tg-": "telegram", "web-": "webchat"}
-
-T = TypeVar("T")
-
-
-async def _db(fn: Callable[..., T], **kwargs: Any) -> T:
-    """Run a function of a session in a worker thread (the session closes before returning)."""
-
-    def call() -> T:
-        with new_session() as session:
-            return fn(session, **kwargs)
-
-    return await asyncio.to_thread(call)
-
-
-def _open_ticket(session: Session, **kwargs: Any) -> tuple[int, bool, bool]:
-    """(ticket id, created, has callback phone)."""
-    ticket, created = queue.open_ticket(session, **kwargs)
-    return ticket.id, created, bool(ticket.callback_phone)
-
-
-def _take_replies(session: Session, *, conversation_id: str) -> list[tuple[str, str]]:
-    """(agent name, text) of the undelivered agent replies, now marked delivered."""
-    return [(reply.agent_name or "", reply.text)
-            for reply in queue.take_undelivered_replies(session, conversation_id=conversation_id)]
-
-
-def _has_active_ticket(session: Session, *, conversation_id: str) -> bool:
-    return queue.active_ticket(session, conversation_id=conversation_id) is not None
-
-
-def _set_phone(session: Session, *, conversation_id: str, phone: str) -> bool:
-    return queue.set_callback_phone(session, conversation_id=conversation_id, phone=phone) is not None
-
-
-def _rate(session: Session, *, conversation_id: str, rating: str) -> int | None:
-    ticket = queue.rate_latest_ticket(session, conversation_id=conversation_id, rating=rating)
-    return ticket.id if ticket is not None else None
-
-
 # --- reading the tracker -------------------------------------------------------------------
 
 def _current_session_events(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -163,24 +124,16 @@ def reason_of(tracker: Tracker) -> str:
 
 def channel_of(tracker: Tracker) -> str:
     """Input channel of the conversation ('telegram', 'webchat', 'rest'...)."""
-    channel = tracker.get_latest_input_channel()
-    if channel:
-        return channel
-    return next((name for prefix, name in _CHANNEL_BY_PREFIX.items() if tracker.sender_id.startswith(prefix)),
-                "")
+    return tracker.get_latest_input_channel() or channel_for_conversation(tracker.sender_id, default="")
 
 
-def native_sender_id(conversation_id: str) -> str:
-    """The channel's own user id: 'tg-42' -> '42'."""
-    for prefix in _CHANNEL_BY_PREFIX:
-        if conversation_id.startswith(prefix):
-            return conversation_id[len(prefix):]
-    return conversation_id
+def _utter_replies(dispatcher: CollectingDispatcher, replies: Iterable[AgentReply]) -> None:
+    for reply in replies:
+        dispatcher.utter_message(response=UTTER_HANDOFF_AGENT_REPLY, agent=reply.agent, reply=reply.text)
 
 
-def _utter_replies(dispatcher: CollectingDispatcher, replies: Iterable[tuple[str, str]]) -> None:
-    for agent, text in replies:
-        dispatcher.utter_message(response=UTTER_HANDOFF_AGENT_REPLY, agent=agent, reply=text)
+async def _take_replies(conversation_id: str) -> list[AgentReply]:
+    return await run_blocking(get_ticket_service().take_undelivered_replies, conversation_id=conversation_id)
 
 
 def _rating_prompt(dispatcher: CollectingDispatcher) -> list[EventType]:
@@ -200,10 +153,11 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        ticket_id, created, has_phone = await _db(
-            _open_ticket, conversation_id=tracker.sender_id, channel=channel_of(tracker),
+        opened = await run_blocking(
+            get_ticket_service().open_ticket, conversation_id=tracker.sender_id, channel=channel_of(tracker),
             sender_id=native_sender_id(tracker.sender_id), topic=topic_of(tracker),
             reason=reason_of(tracker), transcript=transcript_of(tracker))
+        ticket_id, created, has_phone = opened.ticket_id, opened.created, opened.has_callback_phone
         logger.info("Handoff of %s: ticket %s (%s)", tracker.sender_id, ticket_id,
                     "new" if created else "existing")
         hours = hotline_hours()
@@ -241,9 +195,10 @@ class ActionRelayToAgent(Action):
             handled, events = await self._callback_phone(dispatcher, tracker, message, text)
             if handled:
                 return events
-        relay = await _db(queue.append_user_message, conversation_id=tracker.sender_id, text=text)
+        relay = await run_blocking(get_ticket_service().relay_user_message, conversation_id=tracker.sender_id,
+                                   text=text)
         # Replies the console could not push (Rasa was down) go out with the next user turn.
-        replies = await _db(_take_replies, conversation_id=tracker.sender_id)
+        replies = await _take_replies(tracker.sender_id)
         _utter_replies(dispatcher, replies)
         if relay.ticket_id is None:
             # Resolved while the console could not reach Rasa: finish the hand-back now.
@@ -264,7 +219,8 @@ class ActionRelayToAgent(Action):
         phone = queue.normalize_phone(str(entity)) if entity else None
         phone = phone or queue.normalize_phone(text)
         if phone:
-            if await _db(_set_phone, conversation_id=tracker.sender_id, phone=phone):
+            if await run_blocking(get_ticket_service().set_callback_phone, conversation_id=tracker.sender_id,
+                                  phone=phone):
                 dispatcher.utter_message(response=UTTER_HANDOFF_PHONE_SAVED, phone=mask_phone(phone))
                 return True, [SlotSet(SLOT_HANDOFF_AWAITING_PHONE, False)]
         elif queue.looks_like_phone_attempt(text):
@@ -282,7 +238,7 @@ class ActionDeliverAgentReplies(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        _utter_replies(dispatcher, await _db(_take_replies, conversation_id=tracker.sender_id))
+        _utter_replies(dispatcher, await _take_replies(tracker.sender_id))
         # Run outside a user turn (POST /execute has no prediction loop): end the turn as a
         # predicted one would, so the next user message is read in a listening state.
         return [ActionExecuted(ACTION_LISTEN)]
@@ -296,8 +252,8 @@ class ActionHandoffResolved(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        _utter_replies(dispatcher, await _db(_take_replies, conversation_id=tracker.sender_id))
-        if await _db(_has_active_ticket, conversation_id=tracker.sender_id):
+        _utter_replies(dispatcher, await _take_replies(tracker.sender_id))
+        if await run_blocking(get_ticket_service().has_active_ticket, conversation_id=tracker.sender_id):
             # A newer escalation is open (the console pushed late): keep relaying.
             return [ActionExecuted(ACTION_LISTEN)]
         return [*_rating_prompt(dispatcher), ActionExecuted(ACTION_LISTEN)]
@@ -314,7 +270,8 @@ class ActionStoreRating(Action):
         raw = next(tracker.get_latest_entity_values("rating"), None) or tracker.latest_message.get("text")
         rating = queue.normalize_rating(raw)
         if rating is not None:
-            ticket_id = await _db(_rate, conversation_id=tracker.sender_id, rating=rating)
+            ticket_id = await run_blocking(get_ticket_service().rate_latest_ticket,
+                                           conversation_id=tracker.sender_id, rating=rating)
             if ticket_id is not None:
                 logger.info("Ticket %s rated %s", ticket_id, rating)
         if rating == queue.RATING_BAD:

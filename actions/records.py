@@ -19,19 +19,20 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import constants as c
 from actions import records_format as fmt
-from actions.services import errors, identifiers
-from actions.services.locations import resolve_location
-from actions.services.records import ContributionPage, PlaceSearch, RecordsService, get_records_service
 from actions.verification import (
     FORM_SLOTS,
-    call,
     end_form,
     latest_intent,
     session_started_at,
     wants_to_cancel,
 )
+from vssid import constants as c
+from vssid.aio import run_blocking
+from vssid.services import errors, identifiers
+from vssid.services.locations import resolve_location
+from vssid.services.records import ContributionPage, PlaceSearch, RecordsService
+from vssid.services.registry import get_records_service
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ async def answer_personal(
     started = session_started_at(tracker)
     conversation = tracker.sender_id
     if kind == c.INTENT_CHECK_BHYT_CARD:
-        card = await call(service.bhyt_card, conversation_id=conversation, session_started_at=started)
+        card = await run_blocking(service.bhyt_card, conversation_id=conversation, session_started_at=started)
         if card is None:
             dispatcher.utter_message(response=c.UTTER_NO_BHYT_CARD)
         else:
@@ -59,13 +60,13 @@ async def answer_personal(
             )
         return []
     if kind == c.INTENT_CHECK_CONTRIBUTION:
-        page = await call(service.contributions, conversation_id=conversation, session_started_at=started)
+        page = await run_blocking(service.contributions, conversation_id=conversation, session_started_at=started)
         if not page.periods:
             dispatcher.utter_message(response=c.UTTER_NO_CONTRIBUTIONS)
             return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, None)]
         _utter_page(dispatcher, page, first=True)
         return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, page.next_offset)]
-    benefits = await call(service.benefits, conversation_id=conversation, session_started_at=started)
+    benefits = await run_blocking(service.benefits, conversation_id=conversation, session_started_at=started)
     if benefits:
         dispatcher.utter_message(response=c.UTTER_BENEFITS, benefits=fmt.benefits_text(benefits))
     else:
@@ -152,7 +153,7 @@ class ActionShowMoreContributions(Action):
             dispatcher.utter_message(response=c.UTTER_NO_MORE_CONTRIBUTIONS)
             return []
         try:
-            page = await call(
+            page = await run_blocking(
                 get_records_service().contributions,
                 conversation_id=tracker.sender_id,
                 session_started_at=session_started_at(tracker),
@@ -242,7 +243,7 @@ class ActionLookupBhxhCode(Action):
         if not (id_number and full_name and born):
             return reset  # the form ended early (cancelled); it already answered
         try:
-            code = await call(
+            code = await run_blocking(
                 get_records_service().lookup_bhxh_code,
                 conversation_id=tracker.sender_id,
                 id_number=identifiers.parse_id_number(id_number),
@@ -319,7 +320,7 @@ class _ActionFindPlaces(Action, ABC):
         location = tracker.get_slot(c.SLOT_LOCATION)
         if not location:
             return []  # the form ended early (cancelled); it already answered
-        result = await call(self.search(get_records_service()), location=location)
+        result = await run_blocking(self.search(get_records_service()), location=location)
         if result is None:
             dispatcher.utter_message(response=c.UTTER_LOCATION_UNKNOWN, location=str(location)[:60])
         elif not result.places:

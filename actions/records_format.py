@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from actions.services.records import BenefitInfo, EmployerPeriod, PlaceInfo
+from vssid.services.records import BenefitInfo, EmployerPeriod, PlaceInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 

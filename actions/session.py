@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -10,9 +9,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.constants import ACTION_LISTEN, ACTION_SESSION_START, UTTER_SESSION_WELCOME
 from actions.handoff import handoff_slots_to_carry_over
-from actions.services.records import get_records_service
+from vssid.aio import run_blocking
+from vssid.constants import ACTION_LISTEN, ACTION_SESSION_START, UTTER_SESSION_WELCOME
+from vssid.services.registry import get_records_service
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class ActionSessionStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         service = get_records_service()
-        await asyncio.to_thread(service.revoke_verification, conversation_id=tracker.sender_id)
+        await run_blocking(service.revoke_verification, conversation_id=tracker.sender_id)
         carried = handoff_slots_to_carry_over(tracker)
         if not carried:
             dispatcher.utter_message(response=UTTER_SESSION_WELCOME)

@@ -1,12 +1,11 @@
 """Identity verification form: BHXH code or CCCD/CMND, then a 6-digit OTP sent by SMS.
 
-Whether a conversation is verified lives server-side (see actions/services/verification.py);
+Whether a conversation is verified lives server-side (see vssid/services/verification.py);
 the form's slots only track progress and hold nothing that grants access.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timezone
 from typing import Any
@@ -16,12 +15,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import constants as c
 from actions.records_format import clock
-from actions.services import errors, identifiers
-from actions.services.identifiers import fold
-from actions.services.records import get_records_service
+from vssid import constants as c
+from vssid.aio import run_blocking
 from vssid.privacy import mask_number
+from vssid.services import errors, identifiers
+from vssid.services.registry import get_records_service
+from vssid.text import fold_words
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +70,12 @@ def wants_to_cancel(tracker: Tracker, text: str | None = None) -> bool:
     if latest_intent(tracker) == c.INTENT_CANCEL:
         return True
     value = text if text is not None else tracker.latest_message.get("text") or ""
-    return fold(value) in CANCEL_WORDS
+    return fold_words(value) in CANCEL_WORDS
 
 
 def end_form(**slots: Any) -> dict[str, Any]:
     """Slot values that make Rasa end the form now (requested_slot None ends a loop)."""
     return {**slots, c.SLOT_REQUESTED: None}
-
-
-async def call(function, /, **kwargs: Any) -> Any:
-    """Run a blocking service call off the event loop."""
-    return await asyncio.to_thread(function, **kwargs)
 
 
 class ValidateVerificationForm(FormValidationAction):
@@ -94,7 +89,7 @@ class ValidateVerificationForm(FormValidationAction):
         if wants_to_cancel(tracker, text):
             return await self._cancel(dispatcher, tracker)
         try:
-            sent = await call(
+            sent = await run_blocking(
                 get_records_service().start_verification, conversation_id=tracker.sender_id, identifier=text
             )
         except errors.InvalidInput as error:
@@ -128,7 +123,7 @@ class ValidateVerificationForm(FormValidationAction):
             return {c.SLOT_OTP_CODE: None}
         service = get_records_service()
         try:
-            await call(service.confirm_otp, conversation_id=tracker.sender_id, code=code)
+            await run_blocking(service.confirm_otp, conversation_id=tracker.sender_id, code=code)
         except errors.OtpIncorrect as error:
             dispatcher.utter_message(response=c.UTTER_OTP_INCORRECT, attempts_left=error.attempts_left)
             return {c.SLOT_OTP_CODE: None}
@@ -145,7 +140,7 @@ class ValidateVerificationForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, *, expired: bool
     ) -> dict[str, Any]:
         try:
-            sent = await call(get_records_service().resend_otp, conversation_id=tracker.sender_id)
+            sent = await run_blocking(get_records_service().resend_otp, conversation_id=tracker.sender_id)
         except errors.TooManyAttempts as error:
             return self._limited(dispatcher, error)
         except errors.ServiceError:
@@ -166,7 +161,7 @@ class ValidateVerificationForm(FormValidationAction):
 
     @staticmethod
     async def _cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        await call(get_records_service().cancel_verification, conversation_id=tracker.sender_id)
+        await run_blocking(get_records_service().cancel_verification, conversation_id=tracker.sender_id)
         dispatcher.utter_message(response=c.UTTER_RECORDS_FORM_CANCELLED)
         return end_form(
             **{c.SLOT_VERIFICATION_IDENTIFIER: None, c.SLOT_OTP_CODE: None, c.SLOT_PENDING_LOOKUP: None}
@@ -182,6 +177,6 @@ class ActionCancelRecordsForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        await call(get_records_service().cancel_verification, conversation_id=tracker.sender_id)
+        await run_blocking(get_records_service().cancel_verification, conversation_id=tracker.sender_id)
         dispatcher.utter_message(response=c.UTTER_RECORDS_FORM_CANCELLED)
         return [SlotSet(slot, None) for slot in (*FORM_SLOTS, c.SLOT_PENDING_LOOKUP, c.SLOT_LOCATION)]

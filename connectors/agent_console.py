@@ -23,27 +23,26 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-import sqlalchemy as sa
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy.orm import Session
 
-from actions.constants import ACTION_DELIVER_AGENT_REPLIES, ACTION_HANDOFF_RESOLVED
-from actions.db.base import utcnow
-from actions.db.engine import new_session
-from actions.db.tickets import AUTHOR_AGENT, AUTHOR_USER, STATUS_OPEN, STATUS_RESOLVED, Ticket, TicketMessage
-from actions.services import tickets as queue
-from vssid import logmask
+from vssid import logmask, settings
+from vssid.aio import run_blocking
+from vssid.channels import channel_for_conversation
+from vssid.constants import ACTION_DELIVER_AGENT_REPLIES, ACTION_HANDOFF_RESOLVED
+from vssid.db.tickets import AUTHOR_AGENT, STATUS_OPEN, STATUS_RESOLVED
+from vssid.services import tickets as queue
+from vssid.services.registry import get_ticket_service
+from vssid.services.ticket_service import MessageInfo, TicketInfo, TicketService
 
 logger = logging.getLogger(__name__)
 
@@ -59,20 +58,13 @@ _PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-# Output channel per conversation-id prefix, for tickets whose channel was not recorded.
-_CHANNEL_BY_PREFIX = {"tg-": "telegram", "web-": "webchat"}
-
-T = TypeVar("T")
 
 
 # --- pushing to Rasa -----------------------------------------------------------------------
 
 def output_channel_for(channel: str, conversation_id: str) -> str:
     """Name of the Rasa output channel that reaches the user ('collector' = tracker only)."""
-    if channel:
-        return channel
-    return next((name for prefix, name in _CHANNEL_BY_PREFIX.items() if conversation_id.startswith(prefix)),
-                "collector")
+    return channel or channel_for_conversation(conversation_id)
 
 
 class RasaClient:
@@ -85,10 +77,10 @@ class RasaClient:
         self.timeout = timeout
 
     async def execute(self, conversation_id: str, action: str, output_channel: str) -> bool:
-        base = (os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/")
+        base = settings.rasa_url()
         params = {"output_channel": output_channel}
-        if os.environ.get("RASA_API_TOKEN"):
-            params["token"] = os.environ["RASA_API_TOKEN"]
+        if settings.rasa_api_token():
+            params["token"] = settings.rasa_api_token()
         url = f"{base}/conversations/{quote(conversation_id, safe='')}/execute"
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as http:
@@ -107,8 +99,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def ticket_view(ticket: Ticket, *, user_messages: int | None = None, now: datetime | None = None
-                ) -> dict[str, Any]:
+def ticket_view(ticket: TicketInfo) -> dict[str, Any]:
     return {
         "id": ticket.id,
         "status": ticket.status,
@@ -125,12 +116,12 @@ def ticket_view(ticket: Ticket, *, user_messages: int | None = None, now: dateti
         "updated_at": _iso(ticket.updated_at),
         "assigned_at": _iso(ticket.assigned_at),
         "resolved_at": _iso(ticket.resolved_at),
-        "waiting_seconds": int(queue.waiting_time(ticket, now=now).total_seconds()),
-        "user_messages": user_messages,
+        "waiting_seconds": ticket.waiting_seconds,
+        "user_messages": ticket.user_messages,
     }
 
 
-def message_view(message: TicketMessage) -> dict[str, Any]:
+def message_view(message: MessageInfo) -> dict[str, Any]:
     return {
         "id": message.id,
         "author": message.author,
@@ -143,48 +134,28 @@ def message_view(message: TicketMessage) -> dict[str, Any]:
 
 # --- use cases as seen by the console (each runs in a worker thread) ------------------------
 
-def _queue(session: Session, *, include_resolved: bool) -> dict[str, Any]:
-    tickets = queue.list_queue(session, include_resolved=include_resolved)
-    counts = dict(session.execute(
-        sa.select(TicketMessage.ticket_id, sa.func.count())
-        .where(TicketMessage.ticket_id.in_([t.id for t in tickets]), TicketMessage.author == AUTHOR_USER)
-        .group_by(TicketMessage.ticket_id)).all()) if tickets else {}
-    now = utcnow()
-    return {"tickets": [ticket_view(t, user_messages=counts.get(t.id, 0), now=now) for t in tickets],
-            "server_time": now.isoformat()}
+def _queue(service: TicketService, *, include_resolved: bool) -> dict[str, Any]:
+    view = service.queue(include_resolved=include_resolved)
+    return {"tickets": [ticket_view(t) for t in view.tickets], "server_time": view.server_time.isoformat()}
 
 
-def _detail(session: Session, *, ticket_id: int, after_id: int) -> dict[str, Any]:
-    ticket = queue.get_ticket(session, ticket_id=ticket_id)
-    messages = queue.ticket_messages(session, ticket_id=ticket_id, after_id=after_id)
+def _detail(service: TicketService, *, ticket_id: int, after_id: int) -> dict[str, Any]:
+    ticket = service.ticket(ticket_id=ticket_id)
+    messages = service.messages(ticket_id=ticket_id, after_id=after_id)
     return {"ticket": ticket_view(ticket), "messages": [message_view(m) for m in messages]}
 
 
-def _claim(session: Session, *, ticket_id: int, agent: str) -> dict[str, Any]:
-    return {"ticket": ticket_view(queue.claim_ticket(session, ticket_id=ticket_id, agent=agent))}
+def _claim(service: TicketService, *, ticket_id: int, agent: str) -> dict[str, Any]:
+    return {"ticket": ticket_view(service.claim(ticket_id=ticket_id, agent=agent))}
 
 
-def _reply(session: Session, *, ticket_id: int, agent: str, text: str) -> dict[str, Any]:
-    message = queue.add_agent_reply(session, ticket_id=ticket_id, agent=agent, text=text)
-    ticket = queue.get_ticket(session, ticket_id=ticket_id)
+def _reply(service: TicketService, *, ticket_id: int, agent: str, text: str) -> dict[str, Any]:
+    message, ticket = service.reply(ticket_id=ticket_id, agent=agent, text=text)
     return {"message": message_view(message), "ticket": ticket_view(ticket)}
 
 
-def _resolve(session: Session, *, ticket_id: int, agent: str) -> dict[str, Any]:
-    return {"ticket": ticket_view(queue.resolve_ticket(session, ticket_id=ticket_id, agent=agent))}
-
-
-def _delivered(session: Session, *, message_id: int) -> bool:
-    message = session.get(TicketMessage, message_id)
-    return message is not None and message.delivered_at is not None
-
-
-async def _db(fn: Callable[..., T], **kwargs: Any) -> T:
-    def call() -> T:
-        with new_session() as session:
-            return fn(session, **kwargs)
-
-    return await asyncio.to_thread(call)
+def _resolve(service: TicketService, *, ticket_id: int, agent: str) -> dict[str, Any]:
+    return {"ticket": ticket_view(service.resolve(ticket_id=ticket_id, agent=agent))}
 
 
 # --- the channel ---------------------------------------------------------------------------
@@ -225,7 +196,7 @@ class AgentConsoleInput(InputChannel):
         return cls()
 
     def authorised(self, request: Request) -> bool:
-        expected = os.environ.get(TOKEN_ENV, "")
+        expected = settings.agent_token()
         header = request.headers.get("Authorization", "")
         given = header[len("Bearer "):] if header.startswith("Bearer ") else ""
         if not expected:
@@ -258,7 +229,7 @@ class AgentConsoleInput(InputChannel):
             if not self.authorised(request):
                 return _unauthorised()
             include_resolved = request.args.get("all") in ("1", "true")
-            return _json(await _db(_queue, include_resolved=include_resolved))
+            return _json(await run_blocking(_queue, get_ticket_service(), include_resolved=include_resolved))
 
         @console.get("/api/tickets/<raw_id>")
         async def show_ticket(request: Request, raw_id: str) -> HTTPResponse:
@@ -290,7 +261,7 @@ class AgentConsoleInput(InputChannel):
         if ticket_id is None:
             return _not_found()
         try:
-            body = await _db(use_case, ticket_id=ticket_id, **kwargs)
+            body = await run_blocking(use_case, get_ticket_service(), ticket_id=ticket_id, **kwargs)
         except queue.TicketNotFound:
             return _not_found()
         except queue.InvalidInput as e:
@@ -300,7 +271,8 @@ class AgentConsoleInput(InputChannel):
                           assigned_agent=e.assigned_agent)
         if use_case is _reply:
             body["delivered"] = await self._push(body["ticket"], ACTION_DELIVER_AGENT_REPLIES)
-            body["delivered"] = body["delivered"] and await _db(_delivered, message_id=body["message"]["id"])
+            body["delivered"] = body["delivered"] and await run_blocking(
+                get_ticket_service().is_delivered, message_id=body["message"]["id"])
             return _json(body, status=201)
         if use_case is _resolve:
             body["notified"] = await self._push(body["ticket"], ACTION_HANDOFF_RESOLVED)

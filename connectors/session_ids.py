@@ -14,12 +14,13 @@ import logging
 import re
 import secrets
 
-from vssid.settings import env
+from vssid import settings
+from vssid.channels import WEBCHAT_PREFIX
 
 logger = logging.getLogger(__name__)
 
 SECRET_ENV = "WEBCHAT_SECRET"
-SENDER_PREFIX = "web-"
+SENDER_PREFIX = WEBCHAT_PREFIX
 SESSION_ID_BYTES = 24  # 192 bits of randomness; the issue asks for at least 128
 MIN_SECRET_LENGTH = 32
 
@@ -61,7 +62,7 @@ def load_secret() -> bytes:
     The random key is logged as a warning, never its value: sessions then do not survive a
     restart and are not accepted by other replicas.
     """
-    value = env(SECRET_ENV)
+    value = settings.webchat_secret()
     if not value:
         logger.warning(
             "%s is not set: using a random key for this process only. Web chat sessions will "

@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import requests
+
+# Runs as a plain script too (`python scripts/agent_cli.py`), without PYTHONPATH.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from vssid import settings  # noqa: E402
 
 STATUS = {"open": "đang chờ", "assigned": "đang xử lý", "resolved": "đã xong"}
 AUTHOR = {"user": "Người dùng", "bot": "Trợ lý ảo"}
@@ -173,18 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _default_url() -> str:
-    if os.environ.get("AGENT_CONSOLE_URL"):
-        return os.environ["AGENT_CONSOLE_URL"]
-    return (os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/") + "/webhooks/agent"
+    return settings.agent_console_url()
 
 
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
     args = build_parser().parse_args(argv)
-    token = args.token or os.environ.get("AGENT_TOKEN", "")
+    token = args.token or settings.agent_token()
     if not token:
         out("Thiếu mã truy cập: đặt biến môi trường AGENT_TOKEN (hoặc --token).")
         return 3
-    agent = args.agent or os.environ.get("AGENT_NAME") or getpass.getuser()
+    agent = args.agent or settings.agent_name() or getpass.getuser()
     client = ConsoleClient(args.url or _default_url(), token)
     try:
         if args.command == "queue":

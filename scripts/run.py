@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 
+from vssid import settings
 from vssid.launcher import Stack, latest_model
 from vssid.settings import PROJECT_ROOT
 
 
 def main() -> int:
-    subprocess.check_call([sys.executable, "-m", "actions.db.manage", "upgrade"], cwd=PROJECT_ROOT)
-    subprocess.check_call([sys.executable, "-m", "actions.db.manage", "seed"], cwd=PROJECT_ROOT)
-    port = int(os.environ.get("RASA_PORT", "5005"))
+    subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=PROJECT_ROOT)
+    subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "seed"], cwd=PROJECT_ROOT)
+    port = settings.rasa_port()
     stack = Stack(model=latest_model(), rasa_port=port,
-                  action_port=int(os.environ.get("ACTION_PORT", "5055")))
+                  action_port=settings.action_port())
 
     def _stop(signum: int, _frame: object) -> None:
         print("\nStopping the Rasa server and the action server...", flush=True)

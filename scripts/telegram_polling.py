@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 
-from connectors.telegram_client import (
+from connectors.telegram.client import (
     ALLOWED_UPDATES,
     SECRET_HEADER,
     WEBHOOK_PATH,
@@ -30,7 +30,7 @@ from connectors.telegram_client import (
     make_bot,
     retry_after_seconds,
 )
-from vssid.settings import env
+from vssid import settings
 
 logger = logging.getLogger("telegram_polling")
 
@@ -95,7 +95,7 @@ async def poll(config: TelegramConfig, rasa_url: str, *, timeout: int = 25,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rasa-url", default=env("RASA_URL", "http://127.0.0.1:5005"))
+    parser.add_argument("--rasa-url", default=settings.rasa_url())
     parser.add_argument("--timeout", type=int, default=25, help="long-polling timeout in seconds")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

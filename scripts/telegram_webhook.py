@@ -18,8 +18,8 @@ import sys
 from telegram import BotCommand
 from telegram.error import TelegramError
 
-from connectors.telegram_client import ALLOWED_UPDATES, WEBHOOK_PATH, TelegramConfig, close_bot, make_bot
-from connectors.telegram_texts import BOT_COMMANDS
+from connectors.telegram.client import ALLOWED_UPDATES, WEBHOOK_PATH, TelegramConfig, close_bot, make_bot
+from connectors.telegram.texts import BOT_COMMANDS
 
 
 def webhook_url(base: str) -> str:

@@ -2,7 +2,8 @@
 
 Rasa warns about every response that no story or rule names, although custom actions utter
 many of them by name. Such a warning is accepted only if the response's name appears as a
-string in actions/ (so a response nobody uses still fails the check).
+string in actions/ or in the Rasa names of vssid/constants.py (so a response nobody uses still
+fails the check).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def used_in_actions(name: str, root: Path = ROOT) -> bool:
     if name.startswith("utter_ask_") and name.removeprefix("utter_ask_") in _form_slots(root):
         return True
     needle = f'"{name}"'
-    return any(needle in path.read_text(encoding="utf-8") for path in (root / "actions").rglob("*.py"))
+    sources = [*(root / "actions").rglob("*.py"), root / "vssid" / "constants.py"]
+    return any(needle in path.read_text(encoding="utf-8") for path in sources)
 
 
 def _form_slots(root: Path) -> set[str]:

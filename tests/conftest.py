@@ -122,7 +122,7 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
     model = _ensure_model()
     env = dict(stack_env)
     for command in ("upgrade", "seed"):
-        subprocess.check_call([sys.executable, "-m", "actions.db.manage", command], cwd=PROJECT_ROOT,
+        subprocess.check_call([sys.executable, "-m", "vssid.db.manage", command], cwd=PROJECT_ROOT,
                               env={**os.environ, **env})
     telegram = FakeTelegramAPI()
     telegram.start()

@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.nlu.training_data.message import Message
 
 from kb.topics import TOPIC_NAMES
-from vssid.nlu.gazetteer import Gazetteer
+from vssid.nlu.gazetteer import LocationMatcher
 from vssid.nlu.normalize import is_unaccented, normalize_text
 from vssid.nlu.numbers import find_entities
 
@@ -174,8 +174,8 @@ def test_identifier_annotations_match_the_extractor(path: Path) -> None:
 
 
 @cache
-def _gazetteer() -> Gazetteer:
-    return Gazetteer.from_yaml(GAZETTEER)
+def _gazetteer() -> LocationMatcher:
+    return LocationMatcher.from_yaml(GAZETTEER)
 
 
 @pytest.mark.parametrize("path", _annotated_files(), ids=lambda p: p.name)

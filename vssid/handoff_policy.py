@@ -25,7 +25,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.constants import ACTION_RELAY_TO_AGENT, SLOT_HANDOFF_ACTIVE
+from vssid.constants import ACTION_RELAY_TO_AGENT, SLOT_HANDOFF_ACTIVE
 
 logger = logging.getLogger(__name__)
 

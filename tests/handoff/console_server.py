@@ -17,11 +17,11 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.constants import ACTION_DELIVER_AGENT_REPLIES
-from actions.db.engine import new_session
-from actions.services import tickets as queue
 from connectors.agent_console import AgentConsoleInput
 from tests.fakes.sanic_server import SanicServer
+from vssid.constants import ACTION_DELIVER_AGENT_REPLIES
+from vssid.db.engine import new_session
+from vssid.services import tickets as queue
 
 AGENT_TOKEN = "test-agent-token-for-the-console"
 RASA_API_TOKEN = "test-rasa-api-token"

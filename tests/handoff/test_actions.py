@@ -11,8 +11,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import handoff
-from actions.db.engine import new_session
-from actions.services import tickets as queue
+from vssid.db.engine import new_session
+from vssid.services import tickets as queue
 
 IN_HOURS = datetime(2024, 5, 1, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội
 AFTER_HOURS = datetime(2024, 5, 1, 16, 0, tzinfo=timezone.utc)  # 23:00 in Hà Nội

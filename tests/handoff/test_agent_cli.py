@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from actions.db.engine import new_session
-from actions.services import tickets as queue
 from scripts import agent_cli
 from tests.handoff.console_server import ConsoleServer
+from vssid.db.engine import new_session
+from vssid.services import tickets as queue
 from vssid.settings import PROJECT_ROOT
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from actions.db.engine import new_session
-from actions.services import tickets as queue
+from vssid.db.engine import new_session
+from vssid.services import tickets as queue
 
 ITERATIONS = 40
 AGENTS = ("Lan", "Minh", "Hoa")

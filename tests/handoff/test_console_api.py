@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 import requests
 
-from actions.db.base import utcnow
-from actions.db.engine import new_session
-from actions.services import tickets as queue
 from tests.handoff.console_server import AGENT_TOKEN, ConsoleServer
+from vssid.db.base import utcnow
+from vssid.db.engine import new_session
+from vssid.services import tickets as queue
 
 AUTH = {"Authorization": f"Bearer {AGENT_TOKEN}"}
 

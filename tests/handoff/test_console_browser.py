@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from actions.db.base import utcnow
-from actions.db.engine import new_session
-from actions.services import tickets as queue
 from tests.handoff.console_server import AGENT_TOKEN, ConsoleServer
+from vssid.db.base import utcnow
+from vssid.db.engine import new_session
+from vssid.services import tickets as queue
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)]

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import requests
 
-from actions.db.base import utcnow
-from actions.services.tickets import HotlineHours
-from connectors.telegram_client import SECRET_HEADER
+from connectors.telegram.client import SECRET_HEADER
 from tests.telegram import updates
+from vssid.db.base import utcnow
+from vssid.services.tickets import HotlineHours
 
 pytestmark = pytest.mark.e2e
 

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from actions.db import manage
-from actions.db.base import Base, import_models
-from actions.db.engine import make_engine
+from vssid.db import manage
+from vssid.db.base import Base, import_models
+from vssid.db.engine import make_engine
 
 HANDOFF_TABLES = {"handoff_tickets", "handoff_messages"}
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from actions.db.tickets import Ticket, TicketMessage
-from actions.services import tickets as queue
+from vssid.db.tickets import Ticket, TicketMessage
+from vssid.services import tickets as queue
 
 
 def _open(session: Session, conversation_id: str = "web-abc", reason: str = queue.REASON_REQUEST_HUMAN,

@@ -5,17 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from vssid.nlu.gazetteer import Gazetteer, iter_entries
+from vssid.nlu.gazetteer import LocationMatcher
 
 FIXTURE = Path(__file__).parent / "fixtures" / "locations.yml"
 
 
 @pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return Gazetteer.from_yaml(FIXTURE)
+def gazetteer() -> LocationMatcher:
+    return LocationMatcher.from_yaml(FIXTURE)
 
 
-def _found(gazetteer: Gazetteer, text: str) -> list[tuple[str, str]]:
+def _found(gazetteer: LocationMatcher, text: str) -> list[tuple[str, str]]:
     return [(s.value, text[s.start : s.end]) for s in gazetteer.find(text)]
 
 
@@ -38,7 +38,7 @@ def _found(gazetteer: Gazetteer, text: str) -> list[tuple[str, str]]:
         ("ở La Gi", [("La Gi", "La Gi")]),
     ],
 )
-def test_matches(gazetteer: Gazetteer, text: str, expected: list[tuple[str, str]]) -> None:
+def test_matches(gazetteer: LocationMatcher, text: str, expected: list[tuple[str, str]]) -> None:
     assert _found(gazetteer, text) == expected
 
 
@@ -53,16 +53,15 @@ def test_matches(gazetteer: Gazetteer, text: str, expected: list[tuple[str, str]
         "",
     ],
 )
-def test_rejects(gazetteer: Gazetteer, text: str) -> None:
+def test_rejects(gazetteer: LocationMatcher, text: str) -> None:
     assert gazetteer.find(text) == []
 
 
-def test_bare_one_word_name_matches_with_prefix(gazetteer: Gazetteer) -> None:
+def test_bare_one_word_name_matches_with_prefix(gazetteer: LocationMatcher) -> None:
     assert _found(gazetteer, "thanh pho vinh") == [("Vinh", "thanh pho vinh")]
 
 
-def test_entries_are_read_from_loose_shapes() -> None:
-    data = {"Hà Nội": ["Ba Đình", {"name": "Cầu Giấy", "type": "Quận", "code": "005"}]}
-    assert sorted(iter_entries(data)) == [
-        ("Ba Đình", "Ba Đình"), ("Cầu Giấy", "Cầu Giấy"), ("Hà Nội", "Hà Nội"), ("Quận Cầu Giấy", "Cầu Giấy"),
-    ]
+def test_names_come_from_the_project_gazetteer() -> None:
+    matcher = LocationMatcher.from_yaml(FIXTURE)
+    assert _found(matcher, "bhxh Quận Gò Vấp") == [("Gò Vấp", "Quận Gò Vấp")]
+    assert _found(matcher, "Thủ đô Hà Nội") == [("Hà Nội", "Thủ đô Hà Nội")]

@@ -3,42 +3,22 @@ TEST_DATABASE_URL is set), cleaned of verification state between tests."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, text
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from actions.db import manage, seed
-from actions.db.engine import make_engine
-from actions.db.verification import AuditEntry, OtpChallenge, OutboxMessage, Verification
-from actions.services.records import set_records_service
-from actions.services.sql_records import SqlRecordsService
-from actions.services.verification import VerificationPolicy
+from tests.databases import BACKENDS, empty_database, migrated
+from vssid.db import seed
+from vssid.db.engine import make_engine
+from vssid.db.verification import AuditEntry, OtpChallenge, OutboxMessage, Verification
+from vssid.services.registry import set_records_service
+from vssid.services.sql_records import SqlRecordsService
+from vssid.services.verification import VerificationPolicy
 
 TEST_PEOPLE = 150
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set"),
-        ],
-    ),
-]
-
-
-def _migrate_and_seed(engine: Engine) -> None:
-    with engine.begin() as connection:
-        manage.upgrade(connection=connection)
-    with sessionmaker(bind=engine, future=True)() as session:
-        assert seed.seed_if_empty(session, people=TEST_PEOPLE) is not None
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -46,27 +26,12 @@ def records_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """Schema by Alembic upgrade, then demo data (read-only in tests)."""
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("records") / "records.db"
-        engine = make_engine(f"sqlite:///{path}")
-        _migrate_and_seed(engine)
+    with empty_database(request.param, tmp_path_factory.mktemp("records"), name="records") as url:
+        engine = make_engine(migrated(url))
+        with sessionmaker(bind=engine, future=True)() as session:
+            assert seed.seed_if_empty(session, people=TEST_PEOPLE) is not None
         yield engine
         engine.dispose()
-        return
-    # PostgreSQL: a private schema, so other features' tests on the same database are untouched.
-    schema = f"records_test_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(os.environ["TEST_DATABASE_URL"])
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(os.environ["TEST_DATABASE_URL"], connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        _migrate_and_seed(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import sessionmaker
 
-from actions.db.engine import make_engine
-from actions.db.seed import DEMO_IDENTITIES
-from actions.services import testing
+from vssid.db.engine import make_engine
+from vssid.db.seed import DEMO_IDENTITIES
+from vssid.services import testing
 
 
 class RecordsBackdoor:

@@ -12,7 +12,6 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from actions import constants as c
 from actions.records import (
     ActionFindFacility,
     ActionFindOffice,
@@ -23,8 +22,9 @@ from actions.records import (
     ValidateBhxhCodeLookupForm,
     ValidateOfficeSearchForm,
 )
-from actions.services import testing
 from actions.verification import ActionCancelRecordsForm, ValidateVerificationForm
+from vssid import constants as c
+from vssid.services import testing
 from vssid.settings import PROJECT_ROOT
 
 DOMAIN: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))

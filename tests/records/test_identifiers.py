@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from actions.services import identifiers as ids
-from actions.services.errors import InvalidInput
 from vssid.privacy import mask_phone
+from vssid.services import identifiers as ids
+from vssid.services.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from actions.services.locations import LOCATIONS_FILE, load_gazetteer, resolve_location
+from vssid.services.locations import LOCATIONS_FILE, load_gazetteer, resolve_location
 
 
 def test_gazetteer_has_all_63_provinces_with_districts() -> None:

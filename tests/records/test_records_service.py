@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from actions.services import errors, testing
-from actions.services.sql_records import SqlRecordsService
+from vssid.services import errors, testing
+from vssid.services.sql_records import SqlRecordsService
 
 AN, AN_CCCD, AN_DOB = "0101234567", "001085001234", date(1985, 3, 15)
 BINH, BINH_CCCD, BINH_DOB = "7901234568", "079190005678", date(1990, 7, 20)

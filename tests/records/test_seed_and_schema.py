@@ -12,10 +12,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, func, inspect, select
 from sqlalchemy.orm import sessionmaker
 
-from actions.db import manage, seed
-from actions.db.base import Base, import_models
-from actions.db.engine import make_engine
-from actions.db.records import Clinic, Office, Person
+from vssid.db import manage, seed
+from vssid.db.base import Base, import_models
+from vssid.db.engine import make_engine
+from vssid.db.records import Clinic, Office, Person
 from vssid.settings import PROJECT_ROOT
 
 RECORDS_TABLES = {

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from actions.db.base import utcnow
-from actions.db.verification import AuditEntry, OtpChallenge, OutboxMessage
-from actions.services import errors, testing, verification
-from actions.services.sql_records import SqlRecordsService
+from vssid.db.base import utcnow
+from vssid.db.verification import AuditEntry, OtpChallenge, OutboxMessage
+from vssid.services import errors, testing, verification
+from vssid.services.sql_records import SqlRecordsService
 
 AN = "0101234567"  # demo identities, see docs/demo_identities.md
 AN_PHONE = "0912345678"

@@ -19,8 +19,8 @@ import requests
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
-from connectors.telegram import TelegramInput
-from connectors.telegram_client import SECRET_HEADER, TelegramConfig
+from connectors.telegram.channel import TelegramInput
+from connectors.telegram.client import SECRET_HEADER, TelegramConfig
 from tests.fakes.fake_telegram_api import FakeTelegramAPI
 from tests.fakes.sanic_server import SanicServer
 

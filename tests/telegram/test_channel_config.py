@@ -6,8 +6,8 @@ import pytest
 import requests
 from rasa.core.run import create_http_input_channels
 
-from connectors.telegram import TelegramInput, known_payloads
-from connectors.telegram_client import TelegramConfig
+from connectors.telegram.channel import TelegramInput, known_payloads
+from connectors.telegram.client import TelegramConfig
 from tests.telegram import updates
 from tests.telegram.conftest import SECRET, StubAgent, serve_channel
 from vssid.settings import PROJECT_ROOT

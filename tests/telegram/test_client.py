@@ -9,7 +9,7 @@ import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from connectors.telegram_client import (
+from connectors.telegram.client import (
     RetryPolicy,
     TelegramConfig,
     call_with_retries,

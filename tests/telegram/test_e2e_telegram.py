@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.telegram_client import SECRET_HEADER
+from connectors.telegram.client import SECRET_HEADER
 from tests.telegram import updates
 
 pytestmark = pytest.mark.e2e

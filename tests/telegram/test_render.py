@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.buttons import ButtonPayloads
-from connectors.telegram_render import (
+from connectors.telegram.render import (
     MAX_MESSAGE_CHARS,
     inline_keyboard,
     render_html,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from telegram import Update
 
-from connectors import telegram_texts as texts
 from connectors.buttons import ButtonPayloads
-from connectors.telegram_updates import Kind, parse_update
+from connectors.telegram import texts
+from connectors.telegram.updates import Kind, parse_update
 from tests.telegram import updates
 
 CHAT = 424242

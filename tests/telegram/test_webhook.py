@@ -248,9 +248,9 @@ def test_output_channel_pushes_to_a_conversation(tg: Harness) -> None:
 
 
 def test_html_rejected_by_telegram_falls_back_to_plain_text(tg: Harness, monkeypatch) -> None:
-    import connectors.telegram_output
+    from connectors.telegram import output as telegram_output
 
-    monkeypatch.setattr(connectors.telegram_output, "render_html", lambda text: f"<b>{text}")
+    monkeypatch.setattr(telegram_output, "render_html", lambda text: f"<b>{text}")
     chat = tg.new_chat()
     tg.post(updates.text(chat, "xin chào"))
     [message] = tg.api.wait_for_messages(chat, 1)

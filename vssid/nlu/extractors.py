@@ -24,14 +24,14 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from vssid.nlu.gazetteer import FoldedPhraseMatcher, Gazetteer
+from vssid.nlu.gazetteer import FoldedPhraseMatcher, LocationMatcher
 from vssid.nlu.numbers import EntitySpan, find_entities
 
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RATING = "rating"
-# Folded rating phrases; read by actions/services/tickets.py normalize_rating().
+# Folded rating phrases; read by vssid/services/tickets.py normalize_rating().
 RATING_PHRASES = (
     "rất hài lòng", "hài lòng", "không hài lòng", "rất không hài lòng", "chưa hài lòng",
     "tệ", "tệ quá", "quá tệ", "rất tệ", "kém", "chán", "tốt", "rất tốt", "khá tốt", "tuyệt vời",
@@ -99,10 +99,10 @@ class LocationEntityExtractor(_DeterministicExtractor):
         path = Path(config["gazetteer"])
         path = path if path.is_absolute() else PROJECT_ROOT / path
         if path.exists():
-            self.gazetteer = Gazetteer.from_yaml(path)
+            self.gazetteer = LocationMatcher.from_yaml(path)
         else:
             logger.warning("Gazetteer %s not found: no location entities will be extracted.", path)
-            self.gazetteer = Gazetteer([])
+            self.gazetteer = LocationMatcher([])
 
     def spans(self, message: Message) -> list[EntitySpan]:
         return self.gazetteer.find(message.get(TEXT))

@@ -1,10 +1,11 @@
-"""Province/district gazetteer matched with and without diacritics (spaCy PhraseMatcher).
+"""Province/district names found in text, with and without diacritics (spaCy PhraseMatcher).
 
 Names are matched on folded words ("cau giay" == "Cầu Giấy"), then a match is kept only if every
 word the user typed *with* diacritics agrees with the gazetteer spelling: "đóng anh" (pay, brother)
 folds like "Đông Anh" but is rejected, while "dong anh" and "Đông Anh" are accepted.
 
-The file (``vssid/data/locations.yml``) is read leniently (see ``iter_entries``). Entity values are
+Names come from the one gazetteer of the project (``vssid.services.locations.Gazetteer`` over
+``vssid/data/locations.yml``); this module only matches them in text. Entity values are
 the gazetteer's own spelling: "quan cau giay" yields "Cầu Giấy", and the entity span covers the typed
 prefix. Names are registered with and without their administrative prefix ("Quận"), except that a
 one-word name must be typed with its diacritics ("Huế", not "hue") and one without any ("Vinh") only
@@ -16,11 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
-import yaml
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -28,6 +27,7 @@ from spacy.vocab import Vocab
 
 from vssid.nlu.normalize import WORD_PATTERN, fold, has_diacritics, squeeze_repeats
 from vssid.nlu.numbers import EntitySpan
+from vssid.services.locations import Gazetteer, load_gazetteer
 
 LOCATION = "location"
 # Administrative prefixes users often leave out ("Quận Cầu Giấy" -> "Cầu Giấy").
@@ -45,41 +45,10 @@ _ALIASES = {
     "sg": "ho chi minh",
     "brvt": "ba ria vung tau",
 }
-_NAME_KEYS = {"name", "names", "alias", "aliases", "district", "districts", "province", "provinces"}
 
 
 def _nfc_lower(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
-
-
-def iter_entries(data: Any) -> Iterator[tuple[str, str]]:
-    """(surface, canonical name) pairs from a loosely shaped YAML structure (see module docstring).
-
-    ``{name: Cầu Giấy, type: Quận, aliases: [...]}`` gives "Cầu Giấy", "Quận Cầu Giấy" and each alias,
-    all with the canonical value "Cầu Giấy"; a mapping ``{Hà Nội: [Ba Đình, ...]}`` or a plain list of
-    strings works too. Other string fields (codes) are ignored.
-    """
-    if isinstance(data, str):
-        yield data, data
-    elif isinstance(data, list):
-        for item in data:
-            yield from iter_entries(item)
-    elif isinstance(data, dict):
-        name = data.get("name")
-        if isinstance(name, str):
-            yield name, name
-            kind = data.get("type")
-            if isinstance(kind, str):
-                yield f"{kind} {name}", name
-            aliases = data.get("aliases") or data.get("alias") or []
-            for alias in [aliases] if isinstance(aliases, str) else aliases:
-                yield alias, name
-        for key, value in data.items():
-            if key in ("name", "type", "aliases", "alias") or not isinstance(value, (list, dict)):
-                continue
-            if str(key).lower() not in _NAME_KEYS:
-                yield str(key), str(key)  # mapping "Hà Nội: [Ba Đình, ...]"
-            yield from iter_entries(value)
 
 
 def name_variants(name: str) -> list[str]:
@@ -143,7 +112,7 @@ class FoldedPhraseMatcher:
         ]
 
 
-class Gazetteer:
+class LocationMatcher:
     """Finds province/district names in text; values are the gazetteer's spelling."""
 
     def __init__(self, entries: Iterable[tuple[str, str] | str]) -> None:
@@ -167,9 +136,12 @@ class Gazetteer:
                 self._matcher.add(alias, canonical=canonical_by_fold[target])
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> Gazetteer:
-        with open(path, encoding="utf-8") as handle:
-            return cls(iter_entries(yaml.safe_load(handle)))
+    def from_gazetteer(cls, gazetteer: Gazetteer) -> LocationMatcher:
+        return cls(gazetteer.surface_names())
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> LocationMatcher:
+        return cls.from_gazetteer(load_gazetteer(Path(path)))
 
     def __len__(self) -> int:
         return len(self._matcher)

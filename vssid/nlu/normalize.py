@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# "đ" has no Unicode decomposition; "ð" (Icelandic eth) is a common look-alike typed for it.
-_LETTER_MAP = str.maketrans({"đ": "d", "ð": "d", "Đ": "d", "Ð": "d"})
+from vssid.text import fold
+
+__all__ = ["fold", "has_diacritics", "is_unaccented", "normalize_text", "normalize_word", "squeeze_repeats"]
+
 # Letters typed three or more times ("khongggg", "okkkk") carry no meaning.
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 # Word tokens: letters or digits, never mixed ("sdt0912..." -> "sdt", "0912..."). Combining marks
@@ -45,14 +47,6 @@ TEENCODE: dict[str, str] = {
     "camon": "cam on", "cmon": "cam on", "hello": "xin chao", "hi": "xin chao", "helo": "xin chao",
     "bye": "tam biet", "bb": "tam biet", "pp": "tam biet",
 }
-
-def fold(text: str) -> str:
-    """Lower-case, NFC, đ -> d and diacritics removed; same length-independent meaning."""
-    text = unicodedata.normalize("NFC", text).lower().translate(_LETTER_MAP)
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", stripped)
-
 
 def squeeze_repeats(word: str) -> str:
     """'khongggg' -> 'khong'; doubled letters stay ('xoong')."""

@@ -56,8 +56,8 @@ class UtcDateTime(TypeDecorator):
 
 
 def import_models() -> None:
-    """Import every model module of `actions.db` so `Base.metadata` knows all tables."""
-    package = importlib.import_module("actions.db")
+    """Import every model module of `vssid.db` so `Base.metadata` knows all tables."""
+    package = importlib.import_module("vssid.db")
     for module in pkgutil.iter_modules(package.__path__):
         if not module.ispkg and module.name not in _NOT_MODEL_MODULES:
-            importlib.import_module(f"actions.db.{module.name}")
+            importlib.import_module(f"vssid.db.{module.name}")

@@ -1,15 +1,15 @@
 """The one interface actions call for records and identity verification.
 
 `RecordsService` is a Protocol so a real BHXH back end can replace the SQL adapter
-(`actions.services.sql_records.SqlRecordsService`) without touching the actions. Personal
+(`vssid.services.sql_records.SqlRecordsService`) without touching the actions. Personal
 look-ups take the *conversation*, never a BHXH code: whose records are shown is decided
 server-side by the conversation's verification, so nothing the user types can widen access.
-Methods are blocking; async callers wrap them in `asyncio.to_thread`.
+Methods are blocking; async callers use `vssid.aio.run_blocking`. The process-wide instance
+comes from `vssid.services.registry`.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -23,7 +23,6 @@ STATUS_PAID = "paid"
 STATUS_PROCESSING = "processing"
 STATUS_REJECTED = "rejected"
 
-CONTRIBUTION_KINDS = ("BHXH", "BHTN", "BHTNLĐ-BNN")
 CONTRIBUTIONS_PAGE_SIZE = 5
 PLACES_LIMIT = 5
 
@@ -97,7 +96,7 @@ class PlaceSearch:
 class RecordsService(Protocol):
     """Records look-ups and identity verification, as the actions see them.
 
-    Errors are the domain errors of `actions.services.errors`.
+    Errors are the domain errors of `vssid.services.errors`.
     `session_started_at` is when the current chat session began: a verification older than
     that never counts (defence in depth next to `revoke_verification` at session start).
     """
@@ -145,25 +144,3 @@ class RecordsService(Protocol):
 
     def find_clinics(self, *, location: str, limit: int = PLACES_LIMIT) -> PlaceSearch | None:
         """BHYT clinics near a free-text location (district matches first); None if unknown place."""
-
-
-_default: RecordsService | None = None
-_default_lock = threading.Lock()
-
-
-def get_records_service() -> RecordsService:
-    """The process-wide service (SQL adapter on DATABASE_URL), created on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from actions.services.sql_records import SqlRecordsService
-
-            _default = SqlRecordsService.from_settings()
-        return _default
-
-
-def set_records_service(service: RecordsService | None) -> None:
-    """Replace the process-wide service (tests, or another back end); None resets it."""
-    global _default
-    with _default_lock:
-        _default = service

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 
-from actions.db.base import Base, UtcDateTime, utcnow
+from vssid.db.base import Base, UtcDateTime, utcnow
 
 
 class OtpChallenge(Base):

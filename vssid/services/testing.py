@@ -11,10 +11,10 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from actions.db.base import utcnow
-from actions.db.records import Person
-from actions.db.verification import OtpChallenge, OutboxMessage, Verification
-from actions.services.audit import PURPOSE_OTP
+from vssid.db.base import utcnow
+from vssid.db.records import Person
+from vssid.db.verification import OtpChallenge, OutboxMessage, Verification
+from vssid.services.audit import PURPOSE_OTP
 
 _OTP_IN_BODY = re.compile(r"\b(\d{6})\b")
 

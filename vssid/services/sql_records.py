@@ -7,12 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.db.records import Clinic, Office, Person
-from actions.services import lookups, verification
-from actions.services.errors import NoContactPhone, NoPendingOtp, PersonNotFound
-from actions.services.identifiers import parse_identifier
-from actions.services.locations import resolve_location
-from actions.services.records import (
+from vssid.db.records import Clinic, Office, Person
+from vssid.services import lookups, verification
+from vssid.services.errors import NoContactPhone, NoPendingOtp, PersonNotFound
+from vssid.services.identifiers import parse_identifier
+from vssid.services.locations import resolve_location
+from vssid.services.records import (
     CONTRIBUTIONS_PAGE_SIZE,
     PLACES_LIMIT,
     BenefitInfo,
@@ -22,7 +22,7 @@ from actions.services.records import (
     PlaceSearch,
     Verified,
 )
-from actions.services.verification import VerificationPolicy
+from vssid.services.verification import VerificationPolicy
 
 
 class SqlRecordsService:
@@ -34,7 +34,7 @@ class SqlRecordsService:
 
     @classmethod
     def from_settings(cls) -> SqlRecordsService:
-        from actions.db.engine import get_sessionmaker
+        from vssid.db.engine import get_sessionmaker
 
         return cls(get_sessionmaker())
 

@@ -11,7 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from actions.services.errors import InvalidInput
+from vssid.services.errors import InvalidInput
+from vssid.text import fold_words
 
 BHXH_CODE = "bhxh_code"
 ID_NUMBER = "id_number"
@@ -32,7 +33,6 @@ OTP_LENGTH = 6
 _SEPARATORS = re.compile(r"[\s.\-]+")
 _DIGIT_RUN = re.compile(r"\d+")
 _NAME = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)+$")
-_LETTER_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 # Words people put around the number ("mã số BHXH của tôi là ...", "CCCD: ...").
 _FILLER = re.compile(
     r"\b(?:ma|so|bhxh|bao|hiem|xa|hoi|cccd|cmnd|can|cuoc|cong|dan|chung|minh|nhan|the|bhyt|"
@@ -48,24 +48,16 @@ class Identifier:
     value: str
 
 
-def fold(text: str) -> str:
-    """Lower-case, diacritic-free, single-spaced: 'Cầu  Giấy' -> 'cau giay', 'Đà Nẵng' -> 'da nang'."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_LETTER_MAP))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    words = re.findall(r"[^\W_]+", stripped.lower())
-    return " ".join(words)
-
-
 def names_match(typed: str, registered: str) -> bool:
     """Full names compared without case, diacritics or extra spaces."""
-    return bool(typed.strip()) and fold(typed) == fold(registered)
+    return bool(typed.strip()) and fold_words(typed) == fold_words(registered)
 
 
 def _number_in(text: str) -> str:
     """The single number in `text` (separators allowed), or raise with the reason it is not one."""
     if not text or not text.strip():
         raise InvalidInput(REASON_EMPTY)
-    folded = fold(text)
+    folded = fold_words(text)
     remainder = _FILLER.sub(" ", folded)
     compact = _SEPARATORS.sub("", remainder)
     if not compact:
@@ -110,7 +102,7 @@ _DATE_WORDS = re.compile(r"\b(?:ngay|thang|nam|sinh)\b")
 def parse_date_of_birth(text: str, *, today: date | None = None) -> date:
     """'05/03/1990', '5-3-1990', '1990-03-05', '05031990', 'ngày 5 tháng 3 năm 1990'."""
     today = today or date.today()
-    folded = _DATE_WORDS.sub(" ", fold(text or "")).strip()
+    folded = _DATE_WORDS.sub(" ", fold_words(text or "")).strip()
     folded = " ".join(folded.split())
     try:
         if (ymd := _DATE_YMD.match(folded)) is not None:

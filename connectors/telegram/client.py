@@ -17,7 +17,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from vssid.settings import env
+from vssid import settings
+from vssid.channels import TELEGRAM_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ T = TypeVar("T")
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SENDER_PREFIX = "tg-"
+SENDER_PREFIX = TELEGRAM_PREFIX
 # Where Rasa mounts TelegramInput's update route, and the update kinds it handles; the webhook
 # and polling scripts both use them.
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
@@ -61,9 +62,9 @@ class TelegramConfig:
         """
         given = overrides or {}
         return cls(
-            token=str(given.get("token") or env("TELEGRAM_TOKEN")).strip(),
-            webhook_secret=str(given.get("webhook_secret") or env("TELEGRAM_WEBHOOK_SECRET")).strip(),
-            api_base_url=str(given.get("api_base_url") or env("TELEGRAM_API_BASE_URL")
+            token=str(given.get("token") or settings.telegram_token()).strip(),
+            webhook_secret=str(given.get("webhook_secret") or settings.telegram_webhook_secret()).strip(),
+            api_base_url=str(given.get("api_base_url") or settings.telegram_api_base_url()
                              or DEFAULT_API_BASE_URL).strip(),
         )
 

@@ -1,5 +1,5 @@
 """Database layer: one declarative `Base`, models per feature module, Alembic migrations.
 
 Model modules (records.py, verification.py, tickets.py, ...) each define tables on
-`actions.db.base.Base`; `actions.db.base.import_models()` imports them all for Alembic.
+`vssid.db.base.Base`; `vssid.db.base.import_models()` imports them all for Alembic.
 """

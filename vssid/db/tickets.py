@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
-from actions.db.base import Base, UtcDateTime, utcnow
+from vssid.db.base import Base, UtcDateTime, utcnow
 
 STATUS_OPEN = "open"
 STATUS_ASSIGNED = "assigned"

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from actions.db.verification import AuditEntry, OutboxMessage
+from vssid import settings
+from vssid.db.verification import AuditEntry, OutboxMessage
 from vssid.privacy import mask_number
-from vssid.settings import env
 
 # Audit events
 EVENT_LOOKUP_BHXH_CODE = "lookup_bhxh_code"
@@ -34,7 +34,7 @@ PURPOSE_OTP = "otp"
 
 def subject_hash(number: str) -> str:
     """Keyed hash of a personal number, to count attempts per person without storing the number."""
-    key = ("vssid-audit:" + env("OTP_SECRET")).encode()
+    key = ("vssid-audit:" + settings.otp_secret()).encode()
     return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 
-from connectors import telegram_texts as texts
+from connectors.telegram import texts
 
 GREET_PAYLOAD = "/greet"
 

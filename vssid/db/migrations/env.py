@@ -1,13 +1,13 @@
-"""Alembic environment: one history for every feature's tables (see actions/db/base.py)."""
+"""Alembic environment: one history for every feature's tables (see vssid/db/base.py)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import pool
 
-from actions.db.base import Base, UtcDateTime, import_models
-from actions.db.engine import make_engine
 from vssid import settings
+from vssid.db.base import Base, UtcDateTime, import_models
+from vssid.db.engine import make_engine
 
 config = context.config
 import_models()

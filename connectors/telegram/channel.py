@@ -1,6 +1,7 @@
 """Telegram input channel for Rasa, built on python-telegram-bot (``Update`` in, ``Bot`` out).
 
-Register in credentials.yml as ``connectors.telegram.TelegramInput:`` (no values needed).
+Register in credentials.yml as ``connectors.telegram.TelegramInput:`` (no values needed; the
+package re-exports the class).
 Configuration comes from the environment, never from a committed file:
 
 - ``TELEGRAM_TOKEN``: the bot token. Unset: the channel is disabled and its webhook answers 404,
@@ -32,12 +33,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 
-from connectors import telegram_texts as texts
 from connectors.buttons import ButtonPayloads, payloads_in_responses
 from connectors.inbox import PerKeyQueues, RecentIds
-from connectors.telegram_client import SECRET_HEADER, TelegramConfig, sender_id_for
-from connectors.telegram_output import TelegramOutput
-from connectors.telegram_updates import Incoming, Kind, parse_update
+from connectors.telegram import texts
+from connectors.telegram.client import SECRET_HEADER, TelegramConfig, sender_id_for
+from connectors.telegram.output import TelegramOutput
+from connectors.telegram.updates import Incoming, Kind, parse_update
 from vssid import logmask
 from vssid.privacy import mask_text
 from vssid.settings import PROJECT_ROOT
@@ -197,7 +198,7 @@ def help_buttons() -> list[dict[str, str]]:
 
 def _kb_topics() -> list[tuple[str, str]]:
     try:
-        from kb import topic_titles  # written by the kb/ feature; optional here
+        from kb import topic_titles  # kb/ is optional here
     except ImportError:
         return []
     try:

@@ -15,21 +15,29 @@ from typing import Any, TypeVar
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from actions.db.base import utcnow
-from actions.db.records import BenefitPayment, BhytCard, Clinic, ContributionPeriod, Office, Person
-from actions.db.verification import AuditEntry
-from actions.services import audit
-from actions.services.errors import LookupLimit, NotVerified, PersonNotFound
-from actions.services.identifiers import BHXH_CODE, Identifier, names_match
-from actions.services.locations import LocationMatch
-from actions.services.records import (
+from vssid.db.base import utcnow
+from vssid.db.records import (
+    CONTRIBUTION_KINDS,
+    BenefitPayment,
+    BhytCard,
+    Clinic,
+    ContributionPeriod,
+    Office,
+    Person,
+)
+from vssid.db.verification import AuditEntry
+from vssid.services import audit
+from vssid.services.errors import LookupLimit, NotVerified, PersonNotFound
+from vssid.services.identifiers import BHXH_CODE, Identifier, names_match
+from vssid.services.locations import LocationMatch
+from vssid.services.records import (
     BenefitInfo,
     BhytCardInfo,
     ContributionPage,
     EmployerPeriod,
     PlaceInfo,
 )
-from actions.services.verification import current_verification
+from vssid.services.verification import current_verification
 
 T = TypeVar("T")
 
@@ -231,7 +239,7 @@ def _contributions(
         names[key] = row.employer.name if row.employer else None
         if row.kind == "BHXH":
             total += _months(row.from_month, min(row.to_month or this_month, this_month))
-    order = {"BHXH": 0, "BHTN": 1, "BHTNLĐ-BNN": 2}
+    order = {kind: i for i, kind in enumerate(CONTRIBUTION_KINDS)}
     periods = sorted(
         (
             EmployerPeriod(
@@ -322,7 +330,7 @@ def find_places(
 
 
 def _province_key(code: str) -> str:
-    from actions.services.locations import load_gazetteer
+    from vssid.services.locations import load_gazetteer
 
     return load_gazetteer().province(code).key
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
-from actions.db.base import Base, UtcDateTime, utcnow
+from vssid.db.base import Base, UtcDateTime, utcnow
+
+# Insurance kinds of a contribution period, in the order answers list them.
+KIND_BHXH = "BHXH"
+KIND_BHTN = "BHTN"
+KIND_BHTNLD = "BHTNLĐ-BNN"
+CONTRIBUTION_KINDS = (KIND_BHXH, KIND_BHTN, KIND_BHTNLD)
 
 
 class Person(Base):

@@ -6,7 +6,6 @@ imports: the actions and the agent console are thin callers of these functions.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.db.base import utcnow
-from actions.db.tickets import (
+from vssid import settings
+from vssid.db.base import utcnow
+from vssid.db.tickets import (
     ACTIVE_STATUSES,
     AUTHOR_AGENT,
     AUTHOR_USER,
@@ -99,8 +99,8 @@ class HotlineHours:
     @classmethod
     def from_env(cls) -> HotlineHours:
         """HOTLINE_HOURS="07:00-21:00" (24:00 allowed as a closing time), HOTLINE_TIMEZONE."""
-        zone = os.environ.get("HOTLINE_TIMEZONE") or cls.zone
-        spec = os.environ.get("HOTLINE_HOURS")
+        zone = settings.hotline_timezone() or cls.zone
+        spec = settings.hotline_hours()
         if not spec:
             return cls(zone=zone)
         match = _HOURS.match(spec)

@@ -1,4 +1,4 @@
-"""Database commands: `python -m actions.db.manage {upgrade,downgrade,revision,current,seed}`.
+"""Database commands: `python -m vssid.db.manage {upgrade,downgrade,revision,current,seed}`.
 
 upgrade [REV]        apply migrations (default: heads) to DATABASE_URL
 downgrade REV        revert to REV ("base" drops every table)
@@ -46,7 +46,7 @@ def downgrade(url: str | None = None, *, revision: str, connection: Connection |
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m actions.db.manage",
+        prog="python -m vssid.db.manage",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "current":
         command.current(alembic_config(args.url))
     elif args.command == "seed":
-        from actions.db import seed
-        from actions.db.engine import get_sessionmaker
+        from vssid.db import seed
+        from vssid.db.engine import get_sessionmaker
 
         started = time.perf_counter()
         with get_sessionmaker(args.url)() as session:

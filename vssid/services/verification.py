@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,10 +19,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
-from actions.db.base import utcnow
-from actions.db.verification import OtpChallenge, Verification
-from actions.services import audit
-from actions.services.errors import (
+from vssid import settings
+from vssid.db.base import utcnow
+from vssid.db.verification import OtpChallenge, Verification
+from vssid.privacy import mask_number, mask_phone
+from vssid.services import audit
+from vssid.services.errors import (
     NoPendingOtp,
     OtpAttemptsExhausted,
     OtpExpired,
@@ -32,9 +33,8 @@ from actions.services.errors import (
     ServiceError,
     VerificationLocked,
 )
-from actions.services.identifiers import OTP_LENGTH
-from actions.services.records import OtpSent
-from vssid.privacy import mask_number, mask_phone
+from vssid.services.identifiers import OTP_LENGTH
+from vssid.services.records import OtpSent
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +47,6 @@ SUPERSEDED = "superseded"
 
 _HASH_ITERATIONS = 20_000
 OTP_SMS = "Ma xac thuc Tro ly VssID cua ban la {code}. Ma co hieu luc {minutes} phut. Khong chia se ma nay."
-
-
-def _env_seconds(name: str, default: int) -> timedelta:
-    return timedelta(seconds=int(os.environ.get(name) or default))
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class VerificationPolicy:
     @classmethod
     def from_env(cls) -> VerificationPolicy:
         """Defaults, with OTP_TTL_SECONDS (tests shorten it) and OTP_SECRET (pepper for hashes)."""
-        return cls(otp_ttl=_env_seconds("OTP_TTL_SECONDS", 300), secret=os.environ.get("OTP_SECRET", ""))
+        return cls(otp_ttl=timedelta(seconds=settings.otp_ttl_seconds()), secret=settings.otp_secret())
 
 
 @dataclass(frozen=True)

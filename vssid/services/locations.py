@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from actions.services.identifiers import fold
 from vssid.settings import PROJECT_ROOT
+from vssid.text import fold_words
 
 LOCATIONS_FILE = PROJECT_ROOT / "vssid" / "data" / "locations.yml"
 
@@ -23,7 +24,7 @@ class _Named:
 
     @property
     def key(self) -> str:
-        return fold(self.name)
+        return fold_words(self.name)
 
     @property
     def display(self) -> str:
@@ -82,6 +83,15 @@ class Gazetteer:
     def province(self, code: str) -> Province:
         return next(p for p in self.provinces if p.code == code)
 
+    def surface_names(self) -> Iterator[tuple[str, str]]:
+        """(how a place may be written, its canonical name): 'Quận Cầu Giấy' -> 'Cầu Giấy'."""
+        for province in self.provinces:
+            for place in (province, *province.districts):
+                yield place.name, place.name
+                yield f"{place.type} {place.name}", place.name
+            for alias in province.aliases:
+                yield alias, province.name
+
 
 @functools.lru_cache(maxsize=4)
 def load_gazetteer(path: Path = LOCATIONS_FILE) -> Gazetteer:
@@ -120,11 +130,11 @@ def resolve_location(text: str, gazetteer: Gazetteer | None = None) -> LocationM
     means the province.
     """
     gazetteer = gazetteer or load_gazetteer()
-    folded = f" {fold(text or '')} "
+    folded = f" {fold_words(text or '')} "
     if not folded.strip():
         return None
     provinces = [
-        p for p in gazetteer.provinces if any(_mentions(folded, fold(name)) for name in (p.name, *p.aliases))
+        p for p in gazetteer.provinces if any(_mentions(folded, fold_words(name)) for name in (p.name, *p.aliases))
     ]
     named_codes = {p.code for p in provinces}
     districts = [

@@ -14,7 +14,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from connectors.buttons import ButtonPayloads
-from connectors.telegram_client import (
+from connectors.telegram.client import (
     RetryPolicy,
     TelegramConfig,
     call_with_retries,
@@ -22,7 +22,7 @@ from connectors.telegram_client import (
     close_bot,
     make_bot,
 )
-from connectors.telegram_render import inline_keyboard, render_html, split_message
+from connectors.telegram.render import inline_keyboard, render_html, split_message
 from vssid.privacy import mask_text
 
 logger = logging.getLogger(__name__)

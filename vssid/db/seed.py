@@ -7,14 +7,20 @@ identities of docs/demo_identities.md come first, with hand-written histories.
 
 from __future__ import annotations
 
+import functools
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from types import MappingProxyType
 
+import yaml
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from actions.db.records import (
+from vssid.db.records import (
+    CONTRIBUTION_KINDS,
+    KIND_BHXH,
     Account,
     BenefitPayment,
     BhytCard,
@@ -24,180 +30,78 @@ from actions.db.records import (
     Office,
     Person,
 )
-from actions.services.identifiers import fold
-from actions.services.locations import District, Province, load_gazetteer
+from vssid.services.locations import District, Province, load_gazetteer
+from vssid.settings import PROJECT_ROOT
+from vssid.text import fold_words
 
 DEFAULT_PEOPLE = 2000
 DEFAULT_SEED = 20240501
-KINDS = ("BHXH", "BHTN", "BHTNLĐ-BNN")
 
-LAST_NAMES = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Vũ",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-    "Đinh",
-    "Trương",
-    "Mai",
-    "Lâm",
-]
-MIDDLE_MALE = ["Văn", "Hữu", "Đức", "Minh", "Quang", "Thành", "Công", "Xuân", "Gia", "Trọng"]
-MIDDLE_FEMALE = ["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Mỹ", "Bảo", "Diệu", "Phương", "Hải"]
-GIVEN_MALE = [
-    "An",
-    "Bảo",
-    "Cường",
-    "Dũng",
-    "Đạt",
-    "Hải",
-    "Hiếu",
-    "Hoàng",
-    "Hùng",
-    "Khang",
-    "Khoa",
-    "Long",
-    "Minh",
-    "Nam",
-    "Phong",
-    "Phúc",
-    "Quân",
-    "Sơn",
-    "Tài",
-    "Thắng",
-    "Trung",
-    "Tuấn",
-    "Việt",
-    "Vinh",
-]
-GIVEN_FEMALE = [
-    "Anh",
-    "Chi",
-    "Dung",
-    "Giang",
-    "Hà",
-    "Hạnh",
-    "Hằng",
-    "Hoa",
-    "Hương",
-    "Lan",
-    "Linh",
-    "Mai",
-    "My",
-    "Ngân",
-    "Nhung",
-    "Oanh",
-    "Phương",
-    "Quỳnh",
-    "Thảo",
-    "Trang",
-    "Uyên",
-    "Vân",
-    "Yến",
-]
-STREETS = [
-    "Lê Lợi",
-    "Trần Hưng Đạo",
-    "Nguyễn Trãi",
-    "Hai Bà Trưng",
-    "Lý Thường Kiệt",
-    "Quang Trung",
-    "Hùng Vương",
-    "Nguyễn Huệ",
-    "Lê Duẩn",
-    "Phan Chu Trinh",
-    "Điện Biên Phủ",
-    "Trường Chinh",
-    "Nguyễn Văn Cừ",
-    "Võ Thị Sáu",
-    "Bà Triệu",
-    "Hoàng Diệu",
-]
-COMPANY_FORMS = ["Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV", "Hợp tác xã"]
-COMPANY_WORDS = [
-    "Thiên Phúc",
-    "Hòa Bình",
-    "Sao Mai",
-    "Hưng Thịnh",
-    "Bình Minh",
-    "Tân Tiến",
-    "Đại Việt",
-    "Phú Gia",
-    "An Khang",
-    "Trường Sơn",
-    "Hồng Hà",
-    "Cửu Long",
-    "Việt Tiến",
-    "Thành Công",
-    "Ánh Dương",
-    "Kim Long",
-    "Hải Đăng",
-    "Phương Nam",
-    "Đông Á",
-    "Minh Phát",
-]
-COMPANY_TRADES = [
-    "May mặc",
-    "Xây dựng",
-    "Thực phẩm",
-    "Thương mại Dịch vụ",
-    "Vận tải",
-    "Điện tử",
-    "Cơ khí",
-    "Giáo dục",
-    "Công nghệ",
-    "Dược phẩm",
-    "Nông sản",
-    "Du lịch",
-]
-PHONE_PREFIXES = [
-    "090",
-    "091",
-    "093",
-    "094",
-    "096",
-    "097",
-    "098",
-    "032",
-    "033",
-    "035",
-    "036",
-    "037",
-    "038",
-    "039",
-    "070",
-    "076",
-    "077",
-    "078",
-    "081",
-    "083",
-    "084",
-    "085",
-    "086",
-    "088",
-]
-DEVICES = [
-    "iPhone 13",
-    "iPhone 15",
-    "Samsung Galaxy A54",
-    "Samsung Galaxy S23",
-    "Xiaomi Redmi Note 12",
-    "OPPO Reno10",
-    "Vivo Y36",
-    "Nokia G21",
-]
-AREA_CODES = {"01": "24", "79": "28", "48": "236", "31": "225", "92": "292"}
+SEED_TABLES_FILE = PROJECT_ROOT / "vssid" / "data" / "seed_tables.yml"
+
+
+@dataclass(frozen=True)
+class SeedTables:
+    """The name tables of vssid/data/seed_tables.yml (list order is part of the seeded output)."""
+
+    last_names: tuple[str, ...]
+    middle_male: tuple[str, ...]
+    middle_female: tuple[str, ...]
+    given_male: tuple[str, ...]
+    given_female: tuple[str, ...]
+    streets: tuple[str, ...]
+    company_forms: tuple[str, ...]
+    company_words: tuple[str, ...]
+    company_trades: tuple[str, ...]
+    office_prefix: str
+    hospital_prefix: str
+    health_centre_prefix: str
+    private_clinic_prefix: str
+    phone_prefixes: tuple[str, ...]
+    area_codes: Mapping[str, str]
+    devices: tuple[str, ...]
+
+
+def _names(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"{SEED_TABLES_FILE.name}: {where} must be a non-empty list of strings")
+    return tuple(value)
+
+
+def _name(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{SEED_TABLES_FILE.name}: {where} must be a non-empty string")
+    return value
+
+
+@functools.lru_cache(maxsize=1)
+def seed_tables() -> SeedTables:
+    """Read vssid/data/seed_tables.yml once per process (on first use, not at import)."""
+    data = yaml.safe_load(SEED_TABLES_FILE.read_text(encoding="utf-8"))
+    people, companies, places, phones = data["people"], data["companies"], data["place_names"], data["phones"]
+    area_codes = phones["area_codes"]
+    if not isinstance(area_codes, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in area_codes.items()
+    ):
+        raise ValueError(f"{SEED_TABLES_FILE.name}: phones.area_codes must map quoted codes to quoted codes")
+    return SeedTables(
+        last_names=_names(people["last_names"], "people.last_names"),
+        middle_male=_names(people["middle_names"]["male"], "people.middle_names.male"),
+        middle_female=_names(people["middle_names"]["female"], "people.middle_names.female"),
+        given_male=_names(people["given_names"]["male"], "people.given_names.male"),
+        given_female=_names(people["given_names"]["female"], "people.given_names.female"),
+        streets=_names(data["streets"], "streets"),
+        company_forms=_names(companies["forms"], "companies.forms"),
+        company_words=_names(companies["words"], "companies.words"),
+        company_trades=_names(companies["trades"], "companies.trades"),
+        office_prefix=_name(places["office"], "place_names.office"),
+        hospital_prefix=_name(places["provincial_hospital"], "place_names.provincial_hospital"),
+        health_centre_prefix=_name(places["district_health_centre"], "place_names.district_health_centre"),
+        private_clinic_prefix=_name(places["private_clinic"], "place_names.private_clinic"),
+        phone_prefixes=_names(phones["mobile_prefixes"], "phones.mobile_prefixes"),
+        area_codes=MappingProxyType(dict(area_codes)),
+        devices=_names(data["devices"], "devices"),
+    )
 
 
 @dataclass
@@ -291,7 +195,7 @@ DEMO_IDENTITIES = [
 
 
 def _ascii(text_: str) -> str:
-    return fold(text_).replace(" ", "")
+    return fold_words(text_).replace(" ", "")
 
 
 def _month(year: int, month: int) -> date:
@@ -303,7 +207,7 @@ def _add_months(day: date, months: int) -> date:
 
 
 def _phone(rng: random.Random, province_code: str) -> str:
-    area = AREA_CODES.get(province_code, f"2{rng.randint(0, 9)}{rng.randint(0, 9)}")
+    area = seed_tables().area_codes.get(province_code, f"2{rng.randint(0, 9)}{rng.randint(0, 9)}")
     rest = f"{rng.randint(0, 9999999):07d}"
     return f"0{area} {rest[:3]} {rest[3:]}"
 
@@ -319,6 +223,7 @@ class _Generator:
         self.today = today
         self.this_month = today.replace(day=1)
         self.gazetteer = load_gazetteer()
+        self.tables = seed_tables()
         self.data = Dataset()
         self.clinics_by_district: dict[tuple[str, str], list[int]] = {}
         self.clinics_by_province: dict[str, list[int]] = {}
@@ -329,23 +234,26 @@ class _Generator:
     # places -------------------------------------------------------------------------------
     def places(self) -> None:
         clinic_seq: dict[str, int] = {}
+        t = self.tables
         for province in self.gazetteer.provinces:
             capital = province.districts[0]
-            self._office(province, None, f"Bảo hiểm xã hội {_lower_type(province)}", capital)
+            self._office(province, None, f"{t.office_prefix} {_lower_type(province)}", capital)
             for district in province.districts:
-                self._office(province, district, f"Bảo hiểm xã hội {_lower_type(district)}", district)
-            self._clinic(province, capital, f"Bệnh viện Đa khoa {_lower_type(province)}", clinic_seq)
+                self._office(province, district, f"{t.office_prefix} {_lower_type(district)}", district)
+            self._clinic(province, capital, f"{t.hospital_prefix} {_lower_type(province)}", clinic_seq)
             for district in province.districts:
-                self._clinic(province, district, f"Trung tâm Y tế {_lower_type(district)}", clinic_seq)
+                self._clinic(
+                    province, district, f"{t.health_centre_prefix} {_lower_type(district)}", clinic_seq
+                )
                 if self.rng.random() < 0.6:
-                    owner = self.rng.choice(COMPANY_WORDS)
+                    owner = self.rng.choice(t.company_words)
                     self._clinic(
-                        province, district, f"Phòng khám Đa khoa {owner} {district.name}", clinic_seq
+                        province, district, f"{t.private_clinic_prefix} {owner} {district.name}", clinic_seq
                     )
 
     def _address(self, district: District, province: Province) -> str:
         return (
-            f"Số {self.rng.randint(1, 299)} đường {self.rng.choice(STREETS)}, "
+            f"Số {self.rng.randint(1, 299)} đường {self.rng.choice(self.tables.streets)}, "
             f"{district.display}, {province.display}"
         )
 
@@ -387,8 +295,9 @@ class _Generator:
         for index in range(max(count, len(demo_provinces))):
             province = demo_provinces[index] if index < len(demo_provinces) else self._province()
             district = self.rng.choice(province.districts)
-            form = self.rng.choice(COMPANY_FORMS)
-            name = f"{form} {self.rng.choice(COMPANY_TRADES)} {self.rng.choice(COMPANY_WORDS)}"
+            form = self.rng.choice(self.tables.company_forms)
+            trade = self.rng.choice(self.tables.company_trades)
+            name = f"{form} {trade} {self.rng.choice(self.tables.company_words)}"
             row = self.data.add(
                 "employers",
                 {
@@ -433,9 +342,10 @@ class _Generator:
             born = self.today.replace(year=self.today.year - age, month=1, day=1) + timedelta(
                 days=self.rng.randint(0, 364)
             )
-            middle = MIDDLE_MALE if gender == "male" else MIDDLE_FEMALE
-            given = GIVEN_MALE if gender == "male" else GIVEN_FEMALE
-            name = f"{self.rng.choice(LAST_NAMES)} {self.rng.choice(middle)} {self.rng.choice(given)}"
+            t = self.tables
+            middle = t.middle_male if gender == "male" else t.middle_female
+            given = t.given_male if gender == "male" else t.given_female
+            name = f"{self.rng.choice(t.last_names)} {self.rng.choice(middle)} {self.rng.choice(given)}"
             province = self._province()
             district = self.rng.choice(province.districts)
             code = self._unique_code(province)
@@ -443,7 +353,7 @@ class _Generator:
             phone = (
                 None
                 if self.rng.random() < 0.03
-                else (f"{self.rng.choice(PHONE_PREFIXES)}{self.rng.randint(0, 9_999_999):07d}")
+                else (f"{self.rng.choice(self.tables.phone_prefixes)}{self.rng.randint(0, 9_999_999):07d}")
             )
             email = (
                 f"{_ascii(name)}{self.rng.randint(1, 999)}@example.com" if self.rng.random() < 0.6 else None
@@ -497,7 +407,7 @@ class _Generator:
                     "status": status,
                     "phone": phone,
                     "email": email,
-                    "device": self.rng.choice(DEVICES) if status == "active" else None,
+                    "device": self.rng.choice(self.tables.devices) if status == "active" else None,
                     "registered_at": _utc(date(2021, 1, 1) + timedelta(days=self.rng.randint(0, 1400))),
                 },
             )
@@ -535,7 +445,7 @@ class _Generator:
         employer_id: int | None,
         start: date,
         end: date | None,
-        kinds: tuple[str, ...] = KINDS,
+        kinds: tuple[str, ...] = CONTRIBUTION_KINDS,
     ) -> None:
         for kind in kinds:
             self.data.add(
@@ -588,12 +498,12 @@ class _Generator:
             last_spell = stop >= limit
             if last_spell and end_of_work is None and rng.random() < 0.8:
                 employer = None if rng.random() < 0.08 else self._employer(province)
-                self._period(person, employer, cursor, None, KINDS if employer else ("BHXH",))
+                self._period(person, employer, cursor, None, CONTRIBUTION_KINDS if employer else (KIND_BHXH,))
                 ongoing, total = True, total + (self.this_month.year - cursor.year) * 12
                 break
             stop = min(stop, _add_months(limit, -1))
             employer = None if rng.random() < 0.08 else self._employer(province)
-            self._period(person, employer, cursor, stop, KINDS if employer else ("BHXH",))
+            self._period(person, employer, cursor, stop, CONTRIBUTION_KINDS if employer else (KIND_BHXH,))
             total += length
             cursor = _add_months(stop, rng.randint(1, 12))
         retired = age >= retire_age and total >= 180
@@ -661,7 +571,7 @@ class _Generator:
             ((2019, 1), (2020, 6), employers[4]),
         ]
         for (y1, m1), (y2, m2), employer in spells:
-            self._period(person, employer, date(y1, m1, 1), date(y2, m2, 1), KINDS if employer else ("BHXH",))
+            self._period(person, employer, date(y1, m1, 1), date(y2, m2, 1), CONTRIBUTION_KINDS if employer else (KIND_BHXH,))
         self._period(person, employers[5], date(2020, 7, 1), None)
         self._card(person, province, district, "DN", 4)
         self._benefit(

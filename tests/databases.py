@@ -1,0 +1,66 @@
+"""The one test-database set-up every service test uses.
+
+`empty_database(backend, directory)` gives the URL of an empty database: a SQLite file, or a
+throw-away schema in the PostgreSQL database of TEST_DATABASE_URL (``search_path`` in the URL),
+dropped afterwards, so tests never touch each other's tables. `migrated(url)` builds the schema
+the way production does, through the Alembic migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from vssid.db import manage
+from vssid.db.engine import dispose_engines, make_engine
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def _schema_url(base_url: str, schema: str) -> str:
+    url = sa.engine.make_url(base_url)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@contextmanager
+def empty_database(backend: str, directory: Path, *, name: str = "test") -> Iterator[str]:
+    """URL of an empty database on `backend` ('sqlite' or 'postgresql'); skips without PostgreSQL."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / f'{name}.db'}"
+        return
+    base = postgres_url()
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    schema = f"{name}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _schema_url(base, schema)
+    finally:
+        dispose_engines()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def migrated(url: str) -> str:
+    """Apply every Alembic migration to `url`; returns it."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        manage.upgrade(connection=connection)
+    engine.dispose()
+    return url
