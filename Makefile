@@ -64,8 +64,9 @@ bench: train ## Latency/throughput and model-load benchmarks (see bench/RESULTS.
 	$(PY) bench/model_load.py
 	$(PY) bench/load_test.py
 
-lint: setup ## ruff
+lint: setup ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 freeze: ## Re-pin requirements.txt from the venv
 	(echo "# Exact pins for Python 3.10 (pip freeze of the working venv). Update with: make freeze"; \

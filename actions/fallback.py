@@ -79,12 +79,15 @@ class ActionSuggestTopics(Action):
     def name(self) -> str:
         return ACTION_SUGGEST_TOPICS
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         if consecutive_fallbacks(tracker) >= FAILURES_BEFORE_HANDOFF:
             return [FollowupAction(ACTION_HANDOFF)]
-        buttons = [{"title": title, "payload": payload}
-                   for title, payload in closest_topics(tracker.latest_message or {})]
+        buttons = [
+            {"title": title, "payload": payload}
+            for title, payload in closest_topics(tracker.latest_message or {})
+        ]
         if not any(button["payload"] == "/request_human" for button in buttons):
             buttons.append({"title": SUGGESTABLE_INTENTS["request_human"], "payload": "/request_human"})
         dispatcher.utter_message(response=UTTER_ASK_REPHRASE, buttons=buttons)

@@ -61,9 +61,23 @@ hotline_hours: Callable[[], queue.HotlineHours] = queue.HotlineHours.from_env
 SKIP_PHONE_INTENTS = {"deny", "cancel"}
 REQUESTED_SLOT = "requested_slot"
 # Intents that say nothing about the user's problem.
-_TOPIC_NOISE = {"greet", "goodbye", "thank", "affirm", "deny", "cancel", "request_human", "not_helpful",
-                "rate", "inform", "show_more", "bot_challenge", INTENT_NLU_FALLBACK}
+_TOPIC_NOISE = {
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "cancel",
+    "request_human",
+    "not_helpful",
+    "rate",
+    "inform",
+    "show_more",
+    "bot_challenge",
+    INTENT_NLU_FALLBACK,
+}
 # --- reading the tracker -------------------------------------------------------------------
+
 
 def _current_session_events(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     current: list[dict[str, Any]] = []
@@ -86,8 +100,11 @@ def transcript_of(tracker: Tracker) -> list[queue.TranscriptLine]:
     for event in _current_session_events(tracker.events):
         kind, text = event.get("event"), event.get("text")
         if kind in ("user", "bot") and text:
-            lines.append(queue.TranscriptLine(author=AUTHOR_USER if kind == "user" else AUTHOR_BOT,
-                                              text=str(text), at=_timestamp(event)))
+            lines.append(
+                queue.TranscriptLine(
+                    author=AUTHOR_USER if kind == "user" else AUTHOR_BOT, text=str(text), at=_timestamp(event)
+                )
+            )
     return lines
 
 
@@ -139,11 +156,15 @@ async def _take_replies(conversation_id: str) -> list[AgentReply]:
 def _rating_prompt(dispatcher: CollectingDispatcher) -> list[EventType]:
     dispatcher.utter_message(response=UTTER_HANDOFF_RESOLVED)
     dispatcher.utter_message(response=UTTER_ASK_HANDOFF_RATING)
-    return [SlotSet(SLOT_HANDOFF_ACTIVE, False), SlotSet(SLOT_HANDOFF_AWAITING_PHONE, False),
-            SlotSet(SLOT_HANDOFF_TICKET_ID, None)]
+    return [
+        SlotSet(SLOT_HANDOFF_ACTIVE, False),
+        SlotSet(SLOT_HANDOFF_AWAITING_PHONE, False),
+        SlotSet(SLOT_HANDOFF_TICKET_ID, None),
+    ]
 
 
 # --- actions -------------------------------------------------------------------------------
+
 
 class ActionHandoff(Action):
     """Open (or find) the conversation's ticket and tell the user what happens next."""
@@ -151,29 +172,39 @@ class ActionHandoff(Action):
     def name(self) -> str:
         return ACTION_HANDOFF
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         opened = await run_blocking(
-            get_ticket_service().open_ticket, conversation_id=tracker.sender_id, channel=channel_of(tracker),
-            sender_id=native_sender_id(tracker.sender_id), topic=topic_of(tracker),
-            reason=reason_of(tracker), transcript=transcript_of(tracker))
+            get_ticket_service().open_ticket,
+            conversation_id=tracker.sender_id,
+            channel=channel_of(tracker),
+            sender_id=native_sender_id(tracker.sender_id),
+            topic=topic_of(tracker),
+            reason=reason_of(tracker),
+            transcript=transcript_of(tracker),
+        )
         ticket_id, created, has_phone = opened.ticket_id, opened.created, opened.has_callback_phone
-        logger.info("Handoff of %s: ticket %s (%s)", tracker.sender_id, ticket_id,
-                    "new" if created else "existing")
+        logger.info(
+            "Handoff of %s: ticket %s (%s)", tracker.sender_id, ticket_id, "new" if created else "existing"
+        )
         hours = hotline_hours()
         if not created:
             dispatcher.utter_message(response=UTTER_HANDOFF_ALREADY_OPEN, ticket_id=ticket_id)
         elif hours.is_open(clock()):
             dispatcher.utter_message(response=UTTER_HANDOFF_IN_HOURS, ticket_id=ticket_id)
         else:
-            dispatcher.utter_message(response=UTTER_HANDOFF_AFTER_HOURS, ticket_id=ticket_id,
-                                     hours=hours.describe())
+            dispatcher.utter_message(
+                response=UTTER_HANDOFF_AFTER_HOURS, ticket_id=ticket_id, hours=hours.describe()
+            )
         ask_phone = not has_phone
         if ask_phone:
             dispatcher.utter_message(response=UTTER_ASK_HANDOFF_CALLBACK_PHONE)
-        events: list[EventType] = [SlotSet(SLOT_HANDOFF_ACTIVE, True),
-                                   SlotSet(SLOT_HANDOFF_TICKET_ID, ticket_id),
-                                   SlotSet(SLOT_HANDOFF_AWAITING_PHONE, ask_phone)]
+        events: list[EventType] = [
+            SlotSet(SLOT_HANDOFF_ACTIVE, True),
+            SlotSet(SLOT_HANDOFF_TICKET_ID, ticket_id),
+            SlotSet(SLOT_HANDOFF_AWAITING_PHONE, ask_phone),
+        ]
         if tracker.active_loop_name:
             # A form left active would take the conversation back after the hand-back.
             events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
@@ -186,8 +217,9 @@ class ActionRelayToAgent(Action):
     def name(self) -> str:
         return ACTION_RELAY_TO_AGENT
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         events: list[EventType] = []
@@ -195,8 +227,9 @@ class ActionRelayToAgent(Action):
             handled, events = await self._callback_phone(dispatcher, tracker, message, text)
             if handled:
                 return events
-        relay = await run_blocking(get_ticket_service().relay_user_message, conversation_id=tracker.sender_id,
-                                   text=text)
+        relay = await run_blocking(
+            get_ticket_service().relay_user_message, conversation_id=tracker.sender_id, text=text
+        )
         # Replies the console could not push (Rasa was down) go out with the next user turn.
         replies = await _take_replies(tracker.sender_id)
         _utter_replies(dispatcher, replies)
@@ -207,20 +240,23 @@ class ActionRelayToAgent(Action):
             dispatcher.utter_message(response=UTTER_HANDOFF_RELAYED)
         return events
 
-    async def _callback_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              message: dict[str, Any], text: str) -> tuple[bool, list[EventType]]:
+    async def _callback_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, message: dict[str, Any], text: str
+    ) -> tuple[bool, list[EventType]]:
         """Handle an answer to the optional callback-phone question: (consumed, events)."""
         intent = (message.get("intent") or {}).get("name")
         if intent in SKIP_PHONE_INTENTS:
             dispatcher.utter_message(response=UTTER_HANDOFF_PHONE_SKIPPED)
             return True, [SlotSet(SLOT_HANDOFF_AWAITING_PHONE, False)]
-        entity = next((e.get("value") for e in message.get("entities") or [] if e.get("entity") == "phone"),
-                      None)
+        entity = next(
+            (e.get("value") for e in message.get("entities") or [] if e.get("entity") == "phone"), None
+        )
         phone = queue.normalize_phone(str(entity)) if entity else None
         phone = phone or queue.normalize_phone(text)
         if phone:
-            if await run_blocking(get_ticket_service().set_callback_phone, conversation_id=tracker.sender_id,
-                                  phone=phone):
+            if await run_blocking(
+                get_ticket_service().set_callback_phone, conversation_id=tracker.sender_id, phone=phone
+            ):
                 dispatcher.utter_message(response=UTTER_HANDOFF_PHONE_SAVED, phone=mask_phone(phone))
                 return True, [SlotSet(SLOT_HANDOFF_AWAITING_PHONE, False)]
         elif queue.looks_like_phone_attempt(text):
@@ -236,8 +272,9 @@ class ActionDeliverAgentReplies(Action):
     def name(self) -> str:
         return ACTION_DELIVER_AGENT_REPLIES
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         _utter_replies(dispatcher, await _take_replies(tracker.sender_id))
         # Run outside a user turn (POST /execute has no prediction loop): end the turn as a
         # predicted one would, so the next user message is read in a listening state.
@@ -250,8 +287,9 @@ class ActionHandoffResolved(Action):
     def name(self) -> str:
         return ACTION_HANDOFF_RESOLVED
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         _utter_replies(dispatcher, await _take_replies(tracker.sender_id))
         if await run_blocking(get_ticket_service().has_active_ticket, conversation_id=tracker.sender_id):
             # A newer escalation is open (the console pushed late): keep relaying.
@@ -265,13 +303,15 @@ class ActionStoreRating(Action):
     def name(self) -> str:
         return ACTION_STORE_RATING
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         raw = next(tracker.get_latest_entity_values("rating"), None) or tracker.latest_message.get("text")
         rating = queue.normalize_rating(raw)
         if rating is not None:
-            ticket_id = await run_blocking(get_ticket_service().rate_latest_ticket,
-                                           conversation_id=tracker.sender_id, rating=rating)
+            ticket_id = await run_blocking(
+                get_ticket_service().rate_latest_ticket, conversation_id=tracker.sender_id, rating=rating
+            )
             if ticket_id is not None:
                 logger.info("Ticket %s rated %s", ticket_id, rating)
         if rating == queue.RATING_BAD:
@@ -290,5 +330,7 @@ def handoff_slots_to_carry_over(tracker: Tracker) -> list[EventType]:
     """
     if not tracker.get_slot(SLOT_HANDOFF_ACTIVE):
         return []
-    return [SlotSet(SLOT_HANDOFF_ACTIVE, True),
-            SlotSet(SLOT_HANDOFF_TICKET_ID, tracker.get_slot(SLOT_HANDOFF_TICKET_ID))]
+    return [
+        SlotSet(SLOT_HANDOFF_ACTIVE, True),
+        SlotSet(SLOT_HANDOFF_TICKET_ID, tracker.get_slot(SLOT_HANDOFF_TICKET_ID)),
+    ]

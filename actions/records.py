@@ -60,7 +60,9 @@ async def answer_personal(
             )
         return []
     if kind == c.INTENT_CHECK_CONTRIBUTION:
-        page = await run_blocking(service.contributions, conversation_id=conversation, session_started_at=started)
+        page = await run_blocking(
+            service.contributions, conversation_id=conversation, session_started_at=started
+        )
         if not page.periods:
             dispatcher.utter_message(response=c.UTTER_NO_CONTRIBUTIONS)
             return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, None)]

@@ -27,8 +27,9 @@ class ActionSessionStart(Action):
     def name(self) -> str:
         return ACTION_SESSION_START
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         service = get_records_service()
         await run_blocking(service.revoke_verification, conversation_id=tracker.sender_id)
         carried = handoff_slots_to_carry_over(tracker)

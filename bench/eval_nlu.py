@@ -79,6 +79,7 @@ class Report:
 
 # --- data and metrics ----------------------------------------------------------------------------
 
+
 def load_examples(nlu_path: str | Path) -> list[Example]:
     """Labelled messages of a Rasa NLU YAML file; retrieval intents as ``faq/<topic>``."""
     from rasa.shared.nlu.training_data.loading import load_data
@@ -86,9 +87,7 @@ def load_examples(nlu_path: str | Path) -> list[Example]:
     examples = []
     for message in load_data(str(nlu_path)).intent_examples:
         label = message.get("intent_response_key") or message.get("intent")
-        entities = tuple(
-            (e["entity"], e["start"], e["end"]) for e in message.get("entities") or []
-        )
+        entities = tuple((e["entity"], e["start"], e["end"]) for e in message.get("entities") or [])
         examples.append(Example(message.get("text"), label, entities))
     return examples
 
@@ -166,6 +165,7 @@ def entity_scores(
 
 # --- models --------------------------------------------------------------------------------------
 
+
 def fingerprint(config: Path, data: Sequence[Path]) -> str:
     """Hash of everything that shapes an NLU model: config, training data, our components, Rasa."""
     import rasa
@@ -191,13 +191,27 @@ def train_nlu(
     if model.exists() and meta.exists():
         return model, json.loads(meta.read_text())["train_seconds"]
     out.mkdir(parents=True, exist_ok=True)
-    command = [str(Path(sys.executable).with_name("rasa")), "train", "nlu", "--config", str(config),
-               "--out", str(out), "--fixed-model-name", name, "--nlu", *map(str, data)]
+    command = [
+        str(Path(sys.executable).with_name("rasa")),
+        "train",
+        "nlu",
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        name,
+        "--nlu",
+        *map(str, data),
+    ]
     if domain is not None and domain.exists():
         command += ["--domain", str(domain)]
     # No training cache, so the reported time is a full training.
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-           "RASA_MAX_CACHE_SIZE": "0"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "RASA_MAX_CACHE_SIZE": "0",
+    }
     print(f"Training {config} -> {model}", file=sys.stderr)
     started = time.monotonic()
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -246,6 +260,7 @@ def evaluate_model(model_path: str | Path, nlu_path: str | Path) -> Report:
 
 # --- report --------------------------------------------------------------------------------------
 
+
 def _cells(score_: LabelScore | None) -> str:
     if score_ is None:
         return f"{'-':>5} {'-':>5} {'-':>5}"
@@ -279,9 +294,12 @@ def format_side_by_side(reports: dict[str, Report], timings: dict[str, float]) -
     lines.append(row("train time (s)", (f"{timings[n]:.0f}" for n in names)))
     entity_types = sorted({e for r in reports.values() for e in r.entities})
     for entity in entity_types:
-        lines.append(row(f"entity F1 {entity}", (
-            f"{r.entities[entity].f1:.2f}" if entity in r.entities else "-" for r in reports.values()
-        )))
+        lines.append(
+            row(
+                f"entity F1 {entity}",
+                (f"{r.entities[entity].f1:.2f}" if entity in r.entities else "-" for r in reports.values()),
+            )
+        )
     return "\n".join(lines)
 
 
@@ -290,8 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--nlu", required=True, type=Path, help="Rasa NLU YAML file to evaluate on")
     parser.add_argument("--config", default=ROOT / "config.yml", type=Path)
     parser.add_argument("--stock", type=Path, help="second config to compare (bench/config_stock.yml)")
-    parser.add_argument("--data", nargs="+", type=Path, default=[ROOT / "data" / "nlu"],
-                        help="training NLU files or folders")
+    parser.add_argument(
+        "--data", nargs="+", type=Path, default=[ROOT / "data" / "nlu"], help="training NLU files or folders"
+    )
     parser.add_argument("--domain", type=Path, default=ROOT / "domain.yml")
     parser.add_argument("--out", type=Path, default=Path("/tmp/nlu-models"))
     parser.add_argument("--errors", type=int, default=25, help="misclassified messages to list (ours)")

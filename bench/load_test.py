@@ -38,8 +38,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 DEFAULT_MESSAGES = ROOT / "tests" / "nlu_test.yml"
 FALLBACK_MESSAGES = [
-    "xin chào", "quen mat khau vssid", "đổi số điện thoại trên vssid", "mat sdt dang ky vssid",
-    "tra cứu mã số bhxh", "the bhyt cua toi con han khong", "tổng đài vssid là số nào", "cảm ơn",
+    "xin chào",
+    "quen mat khau vssid",
+    "đổi số điện thoại trên vssid",
+    "mat sdt dang ky vssid",
+    "tra cứu mã số bhxh",
+    "the bhyt cua toi con han khong",
+    "tổng đài vssid là số nào",
+    "cảm ơn",
 ]
 
 
@@ -92,9 +98,17 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[index]
 
 
-async def _user(session: aiohttp.ClientSession, url: str, user: int, messages: list[str],
-                deadline: float, budget: list[int], latencies: list[float], errors: list[int],
-                turns: int) -> None:
+async def _user(
+    session: aiohttp.ClientSession,
+    url: str,
+    user: int,
+    messages: list[str],
+    deadline: float,
+    budget: list[int],
+    latencies: list[float],
+    errors: list[int],
+    turns: int,
+) -> None:
     rng = random.Random(user)
     sent = 0
     while time.monotonic() < deadline and budget[0] > 0:
@@ -116,8 +130,15 @@ async def _user(session: aiohttp.ClientSession, url: str, user: int, messages: l
         latencies.append(time.monotonic() - started)
 
 
-async def run(url: str, users: int, duration: float, max_requests: int, messages: list[str],
-              warmup: int = 5, turns: int = 6) -> Result:
+async def run(
+    url: str,
+    users: int,
+    duration: float,
+    max_requests: int,
+    messages: list[str],
+    warmup: int = 5,
+    turns: int = 6,
+) -> Result:
     webhook = url.rstrip("/") + "/webhooks/rest/webhook"
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -129,17 +150,23 @@ async def run(url: str, users: int, duration: float, max_requests: int, messages
         budget = [max_requests]
         started = time.monotonic()
         deadline = started + duration
-        await asyncio.gather(*(
-            _user(session, webhook, user, messages, deadline, budget, latencies, errors, turns)
-            for user in range(users)
-        ))
+        await asyncio.gather(
+            *(
+                _user(session, webhook, user, messages, deadline, budget, latencies, errors, turns)
+                for user in range(users)
+            )
+        )
         seconds = time.monotonic() - started
     ms = [latency * 1000 for latency in latencies]
     return Result(
-        users=users, requests=len(latencies), errors=errors[0], seconds=round(seconds, 2),
+        users=users,
+        requests=len(latencies),
+        errors=errors[0],
+        seconds=round(seconds, 2),
         throughput=round(len(latencies) / seconds, 1) if seconds else 0.0,
         p50_ms=round(statistics.median(ms), 1) if ms else 0.0,
-        p95_ms=round(percentile(ms, 95), 1), p99_ms=round(percentile(ms, 99), 1),
+        p95_ms=round(percentile(ms, 95), 1),
+        p99_ms=round(percentile(ms, 99), 1),
     )
 
 
@@ -161,9 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from vssid.launcher import Stack, free_port, latest_model
 
     with tempfile.TemporaryDirectory(prefix="vssid-load-") as tmp:
-        stack = Stack(model=args.model or latest_model(), rasa_port=free_port(), action_port=free_port(),
-                      interface="127.0.0.1", log_dir=Path(tmp), enable_rest=True,
-                      env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": ""})
+        stack = Stack(
+            model=args.model or latest_model(),
+            rasa_port=free_port(),
+            action_port=free_port(),
+            interface="127.0.0.1",
+            log_dir=Path(tmp),
+            enable_rest=True,
+            env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": ""},
+        )
         print(f"model: {stack.model}")
         stack.start()
         try:
@@ -174,13 +207,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_all(args: argparse.Namespace, url: str, messages: list[str]) -> int:
     results = []
-    print(f"{'users':>5} {'requests':>8} {'errors':>6} {'msg/s':>7} "
-          f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    print(
+        f"{'users':>5} {'requests':>8} {'errors':>6} {'msg/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+    )
     for users in args.users:
         result = asyncio.run(run(url, users, args.duration, args.max_requests, messages, turns=args.turns))
         results.append(result)
-        print(f"{result.users:>5} {result.requests:>8} {result.errors:>6} {result.throughput:>7} "
-              f"{result.p50_ms:>8} {result.p95_ms:>8} {result.p99_ms:>8}")
+        print(
+            f"{result.users:>5} {result.requests:>8} {result.errors:>6} {result.throughput:>7} "
+            f"{result.p50_ms:>8} {result.p95_ms:>8} {result.p99_ms:>8}"
+        )
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=2))
     return 0

@@ -71,8 +71,9 @@ def _get_json(url: str) -> dict:
 
 
 def _post(url: str, payload: dict) -> None:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
 
@@ -88,9 +89,24 @@ def measure_server(
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})}
     started = time.monotonic()
     process = subprocess.Popen(
-        [rasa, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
-         "--enable-api", "--credentials", str(credentials)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            rasa,
+            "run",
+            "--model",
+            str(model),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--enable-api",
+            "--credentials",
+            str(credentials),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -122,8 +138,14 @@ def measure_server(
 
 def measure_agent_load(model: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    output = subprocess.run([sys.executable, "-c", AGENT_LOAD_SNIPPET, str(model)], cwd=ROOT, env=env,
-                            check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", AGENT_LOAD_SNIPPET, str(model)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return round(float(output.strip().splitlines()[-1]), 1)
 
 
@@ -132,8 +154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="model archive (default: newest in models/)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the medians here")
-    parser.add_argument("--env", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="extra environment for `rasa run` (e.g. MALLOC_ARENA_MAX=2)")
+    parser.add_argument(
+        "--env",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for `rasa run` (e.g. MALLOC_ARENA_MAX=2)",
+    )
     args = parser.parse_args(argv)
     model = args.model or newest_model(ROOT / "models")
     print(f"model: {model}")
@@ -142,8 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = measure_server(model, extra_env=dict(item.split("=", 1) for item in args.env))
         run["agent_load_s"] = measure_agent_load(model)
         runs.append(run)
-        print(f"run {index + 1}: ready {run['ready_s']} s, Agent.load {run['agent_load_s']} s, "
-              f"RSS {run['rss_ready_mb']} MB at ready / {run['rss_mb']} MB after warm-up")
+        print(
+            f"run {index + 1}: ready {run['ready_s']} s, Agent.load {run['agent_load_s']} s, "
+            f"RSS {run['rss_ready_mb']} MB at ready / {run['rss_mb']} MB after warm-up"
+        )
     medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     print("median: " + ", ".join(f"{key} {value}" for key, value in medians.items()))
     if args.json:

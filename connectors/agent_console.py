@@ -47,20 +47,25 @@ from vssid.services.ticket_service import MessageInfo, TicketInfo, TicketService
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
-_STATIC_FILES = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8",
-                 "favicon.svg": "image/svg+xml"}
+_STATIC_FILES = {
+    "console.js": "text/javascript; charset=utf-8",
+    "console.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+}
 TOKEN_ENV = "AGENT_TOKEN"
 _NO_STORE = {"Cache-Control": "no-store"}
 _PAGE_HEADERS = {
     **_NO_STORE,
-    "Content-Security-Policy": ("default-src 'self'; object-src 'none'; base-uri 'none'; "
-                                "form-action 'none'; frame-ancestors 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
 
 
 # --- pushing to Rasa -----------------------------------------------------------------------
+
 
 def output_channel_for(channel: str, conversation_id: str) -> str:
     """Name of the Rasa output channel that reaches the user ('collector' = tracker only)."""
@@ -94,6 +99,7 @@ class RasaClient:
 
 
 # --- JSON views ----------------------------------------------------------------------------
+
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
@@ -134,6 +140,7 @@ def message_view(message: MessageInfo) -> dict[str, Any]:
 
 # --- use cases as seen by the console (each runs in a worker thread) ------------------------
 
+
 def _queue(service: TicketService, *, include_resolved: bool) -> dict[str, Any]:
     view = service.queue(include_resolved=include_resolved)
     return {"tickets": [ticket_view(t) for t in view.tickets], "server_time": view.server_time.isoformat()}
@@ -159,6 +166,7 @@ def _resolve(service: TicketService, *, ticket_id: int, agent: str) -> dict[str,
 
 
 # --- the channel ---------------------------------------------------------------------------
+
 
 def _error(http_status: int, code: str, message: str, **extra: Any) -> HTTPResponse:
     return response.json({"error": code, "message": message, **extra}, status=http_status, headers=_NO_STORE)
@@ -198,21 +206,23 @@ class AgentConsoleInput(InputChannel):
     def authorised(self, request: Request) -> bool:
         expected = settings.agent_token()
         header = request.headers.get("Authorization", "")
-        given = header[len("Bearer "):] if header.startswith("Bearer ") else ""
+        given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
         if not expected:
             logger.warning("%s is not set: the agent console refuses every request", TOKEN_ENV)
             return False
         # Header bytes that are not UTF-8 arrive as surrogates: compare them as bytes, never fail.
-        return hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
-                                   expected.encode("utf-8", "surrogateescape"))
+        return hmac.compare_digest(
+            given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         console = Blueprint("agent_console", __name__)
 
         @console.get("/")
         async def page(request: Request) -> HTTPResponse:
-            return await response.file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8",
-                                       headers=_PAGE_HEADERS)
+            return await response.file(
+                STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8", headers=_PAGE_HEADERS
+            )
 
         @console.get("/static/<name>")
         async def static(request: Request, name: str) -> HTTPResponse:
@@ -233,8 +243,7 @@ class AgentConsoleInput(InputChannel):
 
         @console.get("/api/tickets/<raw_id>")
         async def show_ticket(request: Request, raw_id: str) -> HTTPResponse:
-            return await self._handle(request, raw_id, _detail,
-                                      after_id=_int(request.args.get("after")))
+            return await self._handle(request, raw_id, _detail, after_id=_int(request.args.get("after")))
 
         @console.post("/api/tickets/<raw_id>/claim")
         async def claim(request: Request, raw_id: str) -> HTTPResponse:
@@ -243,8 +252,9 @@ class AgentConsoleInput(InputChannel):
         @console.post("/api/tickets/<raw_id>/reply")
         async def reply(request: Request, raw_id: str) -> HTTPResponse:
             body = _body(request)
-            return await self._handle(request, raw_id, _reply, agent=body.get("agent", ""),
-                                      text=body.get("text", ""))
+            return await self._handle(
+                request, raw_id, _reply, agent=body.get("agent", ""), text=body.get("text", "")
+            )
 
         @console.post("/api/tickets/<raw_id>/resolve")
         async def resolve(request: Request, raw_id: str) -> HTTPResponse:
@@ -252,8 +262,9 @@ class AgentConsoleInput(InputChannel):
 
         return console
 
-    async def _handle(self, request: Request, raw_id: str, use_case: Callable[..., dict[str, Any]],
-                      **kwargs: Any) -> HTTPResponse:
+    async def _handle(
+        self, request: Request, raw_id: str, use_case: Callable[..., dict[str, Any]], **kwargs: Any
+    ) -> HTTPResponse:
         """Authorise, run the use case, then push to Rasa what the user must see."""
         if not self.authorised(request):
             return _unauthorised()
@@ -267,12 +278,14 @@ class AgentConsoleInput(InputChannel):
         except queue.InvalidInput as e:
             return _error(400, "invalid", "Thiếu tên nhân viên hoặc nội dung không hợp lệ.", detail=str(e))
         except queue.TicketConflict as e:
-            return _error(409, "conflict", _conflict_message(e), ticket_status=e.status,
-                          assigned_agent=e.assigned_agent)
+            return _error(
+                409, "conflict", _conflict_message(e), ticket_status=e.status, assigned_agent=e.assigned_agent
+            )
         if use_case is _reply:
             body["delivered"] = await self._push(body["ticket"], ACTION_DELIVER_AGENT_REPLIES)
             body["delivered"] = body["delivered"] and await run_blocking(
-                get_ticket_service().is_delivered, message_id=body["message"]["id"])
+                get_ticket_service().is_delivered, message_id=body["message"]["id"]
+            )
             return _json(body, status=201)
         if use_case is _resolve:
             body["notified"] = await self._push(body["ticket"], ACTION_HANDOFF_RESOLVED)

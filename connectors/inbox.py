@@ -21,8 +21,12 @@ class RecentIds:
     "smaller than the last one".
     """
 
-    def __init__(self, capacity: int = 10_000, ttl_seconds: float = 24 * 3600,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        capacity: int = 10_000,
+        ttl_seconds: float = 24 * 3600,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._capacity = capacity
         self._ttl = ttl_seconds
         self._clock = clock

@@ -68,10 +68,13 @@ def load_secret() -> bytes:
             "%s is not set: using a random key for this process only. Web chat sessions will "
             "not survive a restart and will not work across several Rasa processes. "
             "Set %s (at least %d characters) in production.",
-            SECRET_ENV, SECRET_ENV, MIN_SECRET_LENGTH,
+            SECRET_ENV,
+            SECRET_ENV,
+            MIN_SECRET_LENGTH,
         )
         return secrets.token_bytes(32)
     if len(value) < MIN_SECRET_LENGTH:
-        logger.warning("%s is shorter than %d characters; use a longer random value.",
-                       SECRET_ENV, MIN_SECRET_LENGTH)
+        logger.warning(
+            "%s is shorter than %d characters; use a longer random value.", SECRET_ENV, MIN_SECRET_LENGTH
+        )
     return value.encode("utf-8")

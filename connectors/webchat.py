@@ -101,8 +101,12 @@ def parse_incoming(body: Any, *, max_length: int) -> Incoming:
         webchat["title"] = title.strip()[:_MAX_TITLE_LENGTH]
     if body.get("hidden") is True:
         webchat["hidden"] = True
-    return Incoming(text=text.strip(), after=after, message_id=message_id,
-                    metadata={METADATA_KEY: webchat} if webchat else {})
+    return Incoming(
+        text=text.strip(),
+        after=after,
+        message_id=message_id,
+        metadata={METADATA_KEY: webchat} if webchat else {},
+    )
 
 
 def _int_arg(request: Request, name: str, default: int) -> int:
@@ -168,7 +172,7 @@ class WebChatInput(InputChannel):
         """The Rasa sender id of a request carrying a valid session, else None."""
         session_id = request.headers.get(SESSION_HEADER)
         authorization = request.headers.get("Authorization", "")
-        token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else None
+        token = authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else None
         if not session_ids.verify(self._secret, session_id, token):
             return None
         return session_ids.sender_id(session_id)
@@ -205,8 +209,11 @@ class WebChatInput(InputChannel):
         async def new_session(request: Request) -> HTTPResponse:
             session_id = session_ids.new_session_id()
             return response.json(
-                {"session_id": session_id, "token": session_ids.sign(self._secret, session_id),
-                 "start_payload": self.settings.start_payload},
+                {
+                    "session_id": session_id,
+                    "token": session_ids.sign(self._secret, session_id),
+                    "start_payload": self.settings.start_payload,
+                },
                 headers=_NO_STORE,
             )
 
@@ -222,8 +229,12 @@ class WebChatInput(InputChannel):
             if not await self.may_send(request, sender_id, incoming.text):
                 return _error(400, "payload_not_offered", "a payload is accepted only from a shown button")
             user_message = UserMessage(
-                incoming.text, WebChatOutput(), sender_id, input_channel=self.name(),
-                message_id=incoming.message_id, metadata=incoming.metadata,
+                incoming.text,
+                WebChatOutput(),
+                sender_id,
+                input_channel=self.name(),
+                message_id=incoming.message_id,
+                metadata=incoming.metadata,
             )
             try:
                 await on_new_message(user_message)

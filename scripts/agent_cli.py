@@ -50,11 +50,13 @@ class ConsoleClient:
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
-              params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         try:
-            answer = self.http.request(method, self.api + path, json=body, params=params,
-                                       timeout=self.timeout)
+            answer = self.http.request(
+                method, self.api + path, json=body, params=params, timeout=self.timeout
+            )
         except requests.RequestException as e:
             raise ConsoleError(0, f"Không kết nối được tới {self.api}: {e}") from e
         try:
@@ -83,6 +85,7 @@ class ConsoleClient:
 
 # --- formatting ----------------------------------------------------------------------------
 
+
 def _waited(seconds: int) -> str:
     minutes = seconds // 60
     if minutes < 1:
@@ -101,8 +104,10 @@ def format_queue(tickets: list[dict[str, Any]]) -> str:
     for t in tickets:
         high = " [ưu tiên]" if t["priority"] == "high" else ""
         waited = "" if t["status"] == "resolved" else _waited(t["waiting_seconds"])
-        lines.append(f"{t['id']:>5}  {STATUS.get(t['status'], t['status']):<11} {t['channel'] or '?':<9} "
-                     f"{waited:<12} {t['assigned_agent'] or '—':<12} {t['topic']}{high}")
+        lines.append(
+            f"{t['id']:>5}  {STATUS.get(t['status'], t['status']):<11} {t['channel'] or '?':<9} "
+            f"{waited:<12} {t['assigned_agent'] or '—':<12} {t['topic']}{high}"
+        )
     return "\n".join(lines)
 
 
@@ -129,6 +134,7 @@ def format_ticket(detail: dict[str, Any]) -> str:
 
 # --- commands ------------------------------------------------------------------------------
 
+
 class Watcher:
     """Prints tickets that appear and messages added to them since the previous poll."""
 
@@ -142,8 +148,10 @@ class Watcher:
             tid = ticket["id"]
             new = tid not in self.last_message
             if new:
-                self.out(f"Yêu cầu mới #{tid} ({ticket['channel']}, {ticket['topic']}), "
-                         f"chờ {_waited(ticket['waiting_seconds'])}")
+                self.out(
+                    f"Yêu cầu mới #{tid} ({ticket['channel']}, {ticket['topic']}), "
+                    f"chờ {_waited(ticket['waiting_seconds'])}"
+                )
             for message in self.client.ticket(tid, after=self.last_message.get(tid, 0))["messages"]:
                 if not new:
                     self.out(f"#{tid} " + format_message(message))
@@ -157,16 +165,20 @@ class Watcher:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="agent_cli", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="agent_cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", help="console address, e.g. http://127.0.0.1:5005/webhooks/agent")
     parser.add_argument("--token", help="agent token (default: AGENT_TOKEN)")
     parser.add_argument("--agent", help="your name as users see it (default: AGENT_NAME or login)")
     sub = parser.add_subparsers(dest="command", required=True)
     queue = sub.add_parser("queue", help="the tickets waiting, oldest first")
     queue.add_argument("--all", action="store_true", help="include resolved tickets")
-    for name, help_text in (("show", "a ticket and its transcript"), ("claim", "take a ticket"),
-                            ("resolve", "close a ticket; the bot resumes")):
+    for name, help_text in (
+        ("show", "a ticket and its transcript"),
+        ("claim", "take a ticket"),
+        ("resolve", "close a ticket; the bot resumes"),
+    ):
         sub.add_parser(name, help=help_text).add_argument("ticket", type=int)
     reply = sub.add_parser("reply", help="send a reply to the user")
     reply.add_argument("ticket", type=int)
@@ -198,12 +210,17 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
             out(f"Bạn ({agent}) đã nhận xử lý yêu cầu #{args.ticket}.")
         elif args.command == "reply":
             answer = client.reply(args.ticket, agent, " ".join(args.text))
-            out("Đã gửi cho người dùng." if answer["delivered"]
-                else "Đã lưu câu trả lời; sẽ gửi khi kết nối lại được với người dùng.")
+            out(
+                "Đã gửi cho người dùng."
+                if answer["delivered"]
+                else "Đã lưu câu trả lời; sẽ gửi khi kết nối lại được với người dùng."
+            )
         elif args.command == "resolve":
             answer = client.resolve(args.ticket, agent)
-            out(f"Đã kết thúc yêu cầu #{args.ticket}."
-                + ("" if answer["notified"] else " Người dùng sẽ được báo khi nhắn tiếp."))
+            out(
+                f"Đã kết thúc yêu cầu #{args.ticket}."
+                + ("" if answer["notified"] else " Người dùng sẽ được báo khi nhắn tiếp.")
+            )
         elif args.command == "watch":
             Watcher(client, out).run(args.interval)
     except ConsoleError as e:

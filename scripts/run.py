@@ -15,8 +15,7 @@ def main() -> int:
     subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=PROJECT_ROOT)
     subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "seed"], cwd=PROJECT_ROOT)
     port = settings.rasa_port()
-    stack = Stack(model=latest_model(), rasa_port=port,
-                  action_port=settings.action_port())
+    stack = Stack(model=latest_model(), rasa_port=port, action_port=settings.action_port())
 
     def _stop(signum: int, _frame: object) -> None:
         print("\nStopping the Rasa server and the action server...", flush=True)
@@ -27,12 +26,15 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     print("Starting the action server and the Rasa server (Ctrl-C stops both)...", flush=True)
     stack.start()
-    print(f"""
+    print(
+        f"""
 Trợ lý VssID is running.
   Web chat (demo page): {stack.url}/webhooks/webchat/
   Agent console:        {stack.url}/webhooks/agent/   (token: $AGENT_TOKEN)
   Action server:        {stack.action_url}/health
-Press Ctrl-C to stop.""", flush=True)
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
     code = stack.wait()
     stack.stop()
     return code

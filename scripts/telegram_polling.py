@@ -55,14 +55,19 @@ async def forward(client: httpx.AsyncClient, endpoint: str, secret: str, update:
         if response.status_code in (403, 404):
             raise RasaRefused(
                 "the Rasa server refused the update: "
-                + ("wrong TELEGRAM_WEBHOOK_SECRET" if response.status_code == 403
-                   else "its Telegram channel is disabled (no TELEGRAM_TOKEN) or not registered"))
+                + (
+                    "wrong TELEGRAM_WEBHOOK_SECRET"
+                    if response.status_code == 403
+                    else "its Telegram channel is disabled (no TELEGRAM_TOKEN) or not registered"
+                )
+            )
         logger.warning("Rasa server answered %s; retrying", response.status_code)
         await asyncio.sleep(RETRY_SECONDS)
 
 
-async def poll(config: TelegramConfig, rasa_url: str, *, timeout: int = 25,
-               stop: asyncio.Event | None = None) -> None:
+async def poll(
+    config: TelegramConfig, rasa_url: str, *, timeout: int = 25, stop: asyncio.Event | None = None
+) -> None:
     """Forward updates until ``stop`` is set (or forever)."""
     stop = stop or asyncio.Event()
     endpoint = rasa_url.rstrip("/") + WEBHOOK_PATH
@@ -74,8 +79,9 @@ async def poll(config: TelegramConfig, rasa_url: str, *, timeout: int = 25,
         async with httpx.AsyncClient(timeout=10) as client:
             while not stop.is_set():
                 try:
-                    updates = await bot.get_updates(offset=offset, timeout=timeout,
-                                                    allowed_updates=ALLOWED_UPDATES)
+                    updates = await bot.get_updates(
+                        offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES
+                    )
                 except RetryAfter as error:
                     await asyncio.sleep(retry_after_seconds(error))
                     continue
@@ -93,8 +99,9 @@ async def poll(config: TelegramConfig, rasa_url: str, *, timeout: int = 25,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rasa-url", default=settings.rasa_url())
     parser.add_argument("--timeout", type=int, default=25, help="long-polling timeout in seconds")
     args = parser.parse_args(argv)
@@ -102,9 +109,12 @@ def main(argv: list[str] | None = None) -> int:
 
     config = TelegramConfig.from_env()
     if not config.enabled or not config.secret_is_valid:
-        print("Set TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -) here and "
-              "for the Rasa server, e.g.\n  export TELEGRAM_WEBHOOK_SECRET=$(python -c "
-              "'import secrets; print(secrets.token_urlsafe(32))')", file=sys.stderr)
+        print(
+            "Set TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -) here and "
+            "for the Rasa server, e.g.\n  export TELEGRAM_WEBHOOK_SECRET=$(python -c "
+            "'import secrets; print(secrets.token_urlsafe(32))')",
+            file=sys.stderr,
+        )
         return 2
     try:
         asyncio.run(poll(config, args.rasa_url, timeout=args.timeout))

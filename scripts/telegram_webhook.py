@@ -31,8 +31,13 @@ async def register(config: TelegramConfig, url: str, *, drop_pending: bool = Fal
     """Set the webhook and the command menu; return a one-line summary."""
     bot = make_bot(config)
     try:
-        await bot.set_webhook(url, secret_token=config.webhook_secret, allowed_updates=ALLOWED_UPDATES,
-                              drop_pending_updates=drop_pending, max_connections=40)
+        await bot.set_webhook(
+            url,
+            secret_token=config.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=drop_pending,
+            max_connections=40,
+        )
         await bot.set_my_commands([BotCommand(name, description) for name, description in BOT_COMMANDS])
         info = await bot.get_webhook_info()
     finally:
@@ -50,8 +55,9 @@ async def delete(config: TelegramConfig, *, drop_pending: bool = False) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--url", help="public https base URL of the Rasa server")
     action.add_argument("--delete", action="store_true", help="remove the webhook (e.g. before polling)")
@@ -67,8 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             print(asyncio.run(delete(config, drop_pending=args.drop_pending)))
             return 0
         if not config.secret_is_valid:
-            print("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - "
-                  "(and the Rasa server must have the same value).", file=sys.stderr)
+            print(
+                "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - "
+                "(and the Rasa server must have the same value).",
+                file=sys.stderr,
+            )
             return 2
         url = webhook_url(args.url)
         if not url.startswith("https://"):

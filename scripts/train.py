@@ -14,8 +14,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ["data", "kb", "domain.yml", "config.yml", "vssid/nlu", "vssid/handoff_policy.py",
-          "vssid/data", "requirements.txt"]
+INPUTS = [
+    "data",
+    "kb",
+    "domain.yml",
+    "config.yml",
+    "vssid/nlu",
+    "vssid/handoff_policy.py",
+    "vssid/data",
+    "requirements.txt",
+]
 
 
 def fingerprint(root: Path = ROOT) -> str:
@@ -44,9 +52,23 @@ def main() -> int:
         return 0
     rasa = str(Path(sys.executable).with_name("rasa"))
     started = time.monotonic()
-    code = subprocess.call([rasa, "train", "--data", "data", "--domain", "domain.yml",
-                            "--config", "config.yml", "--out", args.out, "--fixed-model-name", name],
-                           cwd=ROOT)
+    code = subprocess.call(
+        [
+            rasa,
+            "train",
+            "--data",
+            "data",
+            "--domain",
+            "domain.yml",
+            "--config",
+            "config.yml",
+            "--out",
+            args.out,
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+    )
     if code == 0:
         print(f"Trained {target.name} in {time.monotonic() - started:.0f} s")
     return code

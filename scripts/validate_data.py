@@ -40,8 +40,12 @@ def _form_slots(root: Path) -> set[str]:
 
 def main() -> int:
     rasa = str(Path(sys.executable).with_name("rasa"))
-    result = subprocess.run([rasa, "data", "validate", "--data", "data", "--domain", "domain.yml",
-                             "--config", "config.yml"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [rasa, "data", "validate", "--data", "data", "--domain", "domain.yml", "--config", "config.yml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     output = result.stdout + result.stderr
     problems = []
     for warning in _WARNING.finditer(output):

@@ -67,8 +67,9 @@ class RasaStack:
 
     def send(self, sender: str, text: str, timeout: float = 30) -> list[dict[str, Any]]:
         """Send `text` as `sender` over the REST channel; return the bot's messages."""
-        response = requests.post(f"{self.url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=timeout)
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=timeout
+        )
         response.raise_for_status()
         return response.json()
 
@@ -76,8 +77,9 @@ class RasaStack:
         return [m.get("text", "") for m in self.send(sender, text) if m.get("text")]
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        response = requests.get(f"{self.url}/conversations/{sender}/tracker",
-                                params={"token": self.api_token}, timeout=30)
+        response = requests.get(
+            f"{self.url}/conversations/{sender}/tracker", params={"token": self.api_token}, timeout=30
+        )
         response.raise_for_status()
         return response.json()
 
@@ -122,16 +124,24 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
     model = _ensure_model()
     env = dict(stack_env)
     for command in ("upgrade", "seed"):
-        subprocess.check_call([sys.executable, "-m", "vssid.db.manage", command], cwd=PROJECT_ROOT,
-                              env={**os.environ, **env})
+        subprocess.check_call(
+            [sys.executable, "-m", "vssid.db.manage", command], cwd=PROJECT_ROOT, env={**os.environ, **env}
+        )
     telegram = FakeTelegramAPI()
     telegram.start()
     env["TELEGRAM_API_BASE_URL"] = telegram.base_url
     rasa_port = free_port()
     env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
     log_dir = ARTIFACTS / "stack-logs"
-    stack = Stack(model=model, rasa_port=rasa_port, action_port=free_port(), interface="127.0.0.1",
-                  env=env, log_dir=log_dir, enable_rest=True)
+    stack = Stack(
+        model=model,
+        rasa_port=rasa_port,
+        action_port=free_port(),
+        interface="127.0.0.1",
+        env=env,
+        log_dir=log_dir,
+        enable_rest=True,
+    )
     try:
         stack.start()
         yield RasaStack(stack=stack, env={**env, **stack.env}, telegram=telegram)

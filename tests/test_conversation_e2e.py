@@ -20,14 +20,18 @@ def test_first_message_is_greeted_and_answered(rasa_stack) -> None:
     assert "8079" in text  # the SMS recovery number from the forgot_password answer
 
 
-@pytest.mark.parametrize(("message", "expected"), [
-    ("doi sdt tren vssid ntn", "Thông tin tài khoản cá nhân"),
-    ("mat sim roi ko nhan dc otp vssid", "hủy tài khoản cũ"),
-    ("mk vssid bi quen, lay lai sao", "8079"),
-    ("tong dai ho tro vssid so may", "1900.9068"),
-])
-def test_unaccented_and_teencode_questions_get_the_right_answer(rasa_stack, message: str,
-                                                                expected: str) -> None:
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("doi sdt tren vssid ntn", "Thông tin tài khoản cá nhân"),
+        ("mat sim roi ko nhan dc otp vssid", "hủy tài khoản cũ"),
+        ("mk vssid bi quen, lay lai sao", "8079"),
+        ("tong dai ho tro vssid so may", "1900.9068"),
+    ],
+)
+def test_unaccented_and_teencode_questions_get_the_right_answer(
+    rasa_stack, message: str, expected: str
+) -> None:
     assert expected in _all_text(rasa_stack.send(new_sender(), message))
 
 

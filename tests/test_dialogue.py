@@ -18,8 +18,9 @@ STORIES = PROJECT_ROOT / "tests" / "test_stories.yml"
 
 
 def test_data_validates_without_warnings() -> None:
-    result = subprocess.run([sys.executable, "scripts/validate_data.py"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "scripts/validate_data.py"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "rasa data validate: clean" in result.stdout
 
@@ -44,9 +45,26 @@ def test_model_passes_every_test_story(rasa_stack, tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "{rasa_stack.stack.action_url}/webhook"\n')
     result = subprocess.run(
-        [RASA, "test", "core", "-m", str(latest_model()), "--stories", str(STORIES), "--endpoints",
-         str(endpoints), "--out", str(tmp_path / "results"), "--fail-on-prediction-errors", "--no-plot"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+        [
+            RASA,
+            "test",
+            "core",
+            "-m",
+            str(latest_model()),
+            "--stories",
+            str(STORIES),
+            "--endpoints",
+            str(endpoints),
+            "--out",
+            str(tmp_path / "results"),
+            "--fail-on-prediction-errors",
+            "--no-plot",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
     failed = tmp_path / "results" / "failed_test_stories.yml"
     details = failed.read_text(encoding="utf-8")[-6000:] if failed.exists() else result.stdout[-4000:]
     assert result.returncode == 0, details + result.stderr[-3000:]

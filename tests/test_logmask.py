@@ -28,8 +28,9 @@ def root_stream() -> Iterator[io.StringIO]:
     logmask._installed = installed
 
 
-def test_loading_a_channel_masks_numbers_in_every_logger(root_stream: io.StringIO,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loading_a_channel_masks_numbers_in_every_logger(
+    root_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from connectors.webchat import WebChatInput
 
     monkeypatch.setenv("WEBCHAT_SECRET", "x" * 40)

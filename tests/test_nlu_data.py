@@ -101,8 +101,11 @@ def _bag_of_words(text: str) -> str:
 
 def test_no_test_message_is_a_training_example() -> None:
     trained = {_bag_of_words(text): (intent, text, source) for intent, text, source in training_examples()}
-    leaks = [f"{full_intent(m)}: {m.get('text')!r} ~ {trained[_bag_of_words(m.get('text'))]}"
-             for m in held_out_messages() if _bag_of_words(m.get("text")) in trained]
+    leaks = [
+        f"{full_intent(m)}: {m.get('text')!r} ~ {trained[_bag_of_words(m.get('text'))]}"
+        for m in held_out_messages()
+        if _bag_of_words(m.get("text")) in trained
+    ]
     assert leaks == [], "test messages also present in training data:\n" + "\n".join(leaks)
 
 
@@ -145,7 +148,7 @@ def test_number_entities_have_valid_length(path: Path) -> None:
     for message in _read_nlu(path):
         for entity in message.get("entities") or []:
             allowed = ENTITY_DIGITS.get(entity["entity"])
-            span = message.get("text")[entity["start"]:entity["end"]]
+            span = message.get("text")[entity["start"] : entity["end"]]
             if allowed and not (span.isdigit() and len(span) in allowed):
                 bad.append(f"{entity['entity']}: {span!r} in {message.get('text')!r}")
     assert bad == []
@@ -165,8 +168,11 @@ def test_identifier_annotations_match_the_extractor(path: Path) -> None:
     mismatches = []
     for message in _read_nlu(path):
         text = message.get("text")
-        annotated = sorted((e["entity"], e["start"], e["end"]) for e in message.get("entities") or []
-                           if e["entity"] in IDENTIFIERS)
+        annotated = sorted(
+            (e["entity"], e["start"], e["end"])
+            for e in message.get("entities") or []
+            if e["entity"] in IDENTIFIERS
+        )
         found = sorted((s.entity, s.start, s.end) for s in find_entities(text) if s.entity in IDENTIFIERS)
         if annotated != found:
             mismatches.append(f"{text!r}: annotated {annotated}, extractor {found}")
@@ -190,6 +196,9 @@ def test_location_annotations_are_found_by_the_gazetteer(path: Path) -> None:
     for message in _read_nlu(path):
         text = message.get("text")
         found = {(s.start, s.end) for s in gazetteer.find(text)}
-        missed += [f"{text[e['start']:e['end']]!r} in {text!r}" for e in message.get("entities") or []
-                   if e["entity"] == "location" and (e["start"], e["end"]) not in found]
+        missed += [
+            f"{text[e['start'] : e['end']]!r} in {text!r}"
+            for e in message.get("entities") or []
+            if e["entity"] == "location" and (e["start"], e["end"]) not in found
+        ]
     assert missed == []

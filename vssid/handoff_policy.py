@@ -34,8 +34,7 @@ DEFAULT_PRIORITY = 7  # RulePolicy has 6
 _PASS_THROUGH_INTENTS = {"restart", "session_start", "back"}
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT,
-                          is_trainable=True)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class HandoffPolicy(Policy):
     """Predicts the relay to the agent for user messages while ``handoff_active`` is set."""
 
@@ -43,13 +42,18 @@ class HandoffPolicy(Policy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": DEFAULT_PRIORITY, "slot": SLOT_HANDOFF_ACTIVE, "action": ACTION_RELAY_TO_AGENT}
 
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain,
-              **kwargs: Any) -> Resource:
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
         return self._resource
 
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: dict[str, Any] | None = None,
-                                     **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
         action = self.next_action(tracker)
         probabilities = self._default_predictions(domain)
         if action is not None:

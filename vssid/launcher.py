@@ -105,22 +105,42 @@ class Stack:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             out = open(self.log_dir / f"{name}.out", "ab")  # noqa: SIM115 - closed with the process
         self._procs[name] = subprocess.Popen(
-            args, cwd=self.workdir, env=environ, stdout=out, stderr=subprocess.STDOUT if out else None,
+            args,
+            cwd=self.workdir,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
             start_new_session=True,
         )
 
     def start_actions(self, timeout: float = 60) -> None:
         environ = self._environ()
-        self._spawn("actions", [RASA, "run", "actions", "--actions", "actions",
-                                "-p", str(self.action_port)], environ)
+        self._spawn(
+            "actions", [RASA, "run", "actions", "--actions", "actions", "-p", str(self.action_port)], environ
+        )
         _wait_http(f"{self.action_url}/health", self._procs["actions"], timeout, "action server")
 
     def start_rasa(self, timeout: float = 120) -> None:
         environ = self._environ()
-        args = [RASA, "run", "-m", str(self.model), "--enable-api", "--auth-token", environ["RASA_API_TOKEN"],
-                "-i", self.interface, "-p", str(self.rasa_port), "--credentials",
-                str(self._credentials_file()), "--endpoints", str(self._endpoints_file()),
-                "--cors", "*"]
+        args = [
+            RASA,
+            "run",
+            "-m",
+            str(self.model),
+            "--enable-api",
+            "--auth-token",
+            environ["RASA_API_TOKEN"],
+            "-i",
+            self.interface,
+            "-p",
+            str(self.rasa_port),
+            "--credentials",
+            str(self._credentials_file()),
+            "--endpoints",
+            str(self._endpoints_file()),
+            "--cors",
+            "*",
+        ]
         self._spawn("rasa", args, environ)
         _wait_http(f"{self.url}/", self._procs["rasa"], timeout, "Rasa server")
 

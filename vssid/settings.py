@@ -27,6 +27,7 @@ def env(name: str, default: str = "") -> str:
 
 # --- stores --------------------------------------------------------------------------------
 
+
 def database_url() -> str:
     """Records and escalation-queue database."""
     return env("DATABASE_URL") or _sqlite_url("vssid.db")
@@ -43,6 +44,7 @@ def lock_store_url() -> str:
 
 
 # --- processes -----------------------------------------------------------------------------
+
 
 def rasa_port() -> int:
     return int(env("RASA_PORT", "5005"))
@@ -63,6 +65,7 @@ def rasa_api_token() -> str:
 
 # --- records and verification --------------------------------------------------------------
 
+
 def otp_ttl_seconds() -> int:
     return int(env("OTP_TTL_SECONDS", "300"))
 
@@ -73,6 +76,7 @@ def otp_secret() -> str:
 
 
 # --- escalation ----------------------------------------------------------------------------
+
 
 def hotline_hours() -> str:
     """Opening hours of the chat agents, "07:00-21:00"; empty = the default."""
@@ -96,6 +100,7 @@ def agent_name() -> str:
 
 
 # --- channels ------------------------------------------------------------------------------
+
 
 def webchat_secret() -> str:
     return env("WEBCHAT_SECRET")

@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 class EnvSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store with its database URL taken from TRACKER_STORE_URL."""
 
-    def __init__(self, domain: Any = None, host: str | None = None, event_broker: Any = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, domain: Any = None, host: str | None = None, event_broker: Any = None, **kwargs: Any
+    ) -> None:
         url = settings.tracker_store_url()
         logger.info("Tracker store: %s", urlsplit(url).scheme)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
@@ -44,6 +45,11 @@ def create_lock_store(url: str) -> LockStore:
         raise ValueError(f"LOCK_STORE_URL must be redis://host:port/db, got scheme {parts.scheme!r}")
     db = int(parts.path.lstrip("/") or 1)
     logger.info("Lock store: Redis at %s:%s db %s", parts.hostname, parts.port or 6379, db)
-    return RedisLockStore(host=parts.hostname or "localhost", port=parts.port or 6379, db=db,
-                          password=parts.password, use_ssl=parts.scheme == "rediss",
-                          key_prefix="vssid")
+    return RedisLockStore(
+        host=parts.hostname or "localhost",
+        port=parts.port or 6379,
+        db=db,
+        password=parts.password,
+        use_ssl=parts.scheme == "rediss",
+        key_prefix="vssid",
+    )

@@ -75,8 +75,10 @@ class TelegramInput(InputChannel):
             logger.info("Telegram channel disabled: TELEGRAM_TOKEN is not set")
             return
         if not self.config.secret_is_valid:
-            logger.warning("TELEGRAM_WEBHOOK_SECRET is missing or invalid (1-256 of A-Z a-z 0-9 _ -): "
-                           "the Telegram webhook will refuse every update")
+            logger.warning(
+                "TELEGRAM_WEBHOOK_SECRET is missing or invalid (1-256 of A-Z a-z 0-9 _ -): "
+                "the Telegram webhook will refuse every update"
+            )
         global _active_output
         self._output = _active_output = TelegramOutput(self.config, self.buttons)  # no I/O until used
 
@@ -106,8 +108,9 @@ class TelegramInput(InputChannel):
 
         return telegram_webhook
 
-    def _receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-                 ) -> HTTPResponse:
+    def _receive(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
         if not self.config.enabled:
             return response.json({"error": "Telegram channel is not configured"}, status=404)
         if not self._authorised(request.headers.get(SECRET_HEADER, "")):
@@ -136,8 +139,9 @@ class TelegramInput(InputChannel):
         expected = self.config.webhook_secret
         return self.config.secret_is_valid and hmac.compare_digest(given.encode(), expected.encode())
 
-    async def _handle(self, incoming: Incoming,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def _handle(
+        self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         output = self.get_output_channel()
         assert output is not None  # only called when enabled
         chat_id = incoming.chat_id
@@ -154,13 +158,15 @@ class TelegramInput(InputChannel):
             await output.send_text_with_buttons(sender_id, help_text(), help_buttons())
         else:
             await output.send_typing(chat_id)
-            message = UserMessage(incoming.text, output, sender_id, input_channel=self.name(),
-                                  metadata=incoming.metadata)
+            message = UserMessage(
+                incoming.text, output, sender_id, input_channel=self.name(), metadata=incoming.metadata
+            )
             try:
                 await on_new_message(message)
             except Exception:
-                logger.exception("Rasa failed on a Telegram message in chat %s: %s",
-                                 chat_id, mask_text(incoming.text))
+                logger.exception(
+                    "Rasa failed on a Telegram message in chat %s: %s", chat_id, mask_text(incoming.text)
+                )
                 await output.send_text_message(sender_id, texts.SYSTEM_ERROR)
 
 

@@ -64,8 +64,9 @@ class TelegramConfig:
         return cls(
             token=str(given.get("token") or settings.telegram_token()).strip(),
             webhook_secret=str(given.get("webhook_secret") or settings.telegram_webhook_secret()).strip(),
-            api_base_url=str(given.get("api_base_url") or settings.telegram_api_base_url()
-                             or DEFAULT_API_BASE_URL).strip(),
+            api_base_url=str(
+                given.get("api_base_url") or settings.telegram_api_base_url() or DEFAULT_API_BASE_URL
+            ).strip(),
         )
 
     @property
@@ -77,8 +78,10 @@ class TelegramConfig:
         return bool(_SECRET_PATTERN.match(self.webhook_secret))
 
     def __repr__(self) -> str:
-        return (f"TelegramConfig(enabled={self.enabled}, secret_set={bool(self.webhook_secret)}, "
-                f"api_base_url={self.api_base_url!r})")
+        return (
+            f"TelegramConfig(enabled={self.enabled}, secret_set={bool(self.webhook_secret)}, "
+            f"api_base_url={self.api_base_url!r})"
+        )
 
 
 def quiet_http_logs() -> None:
@@ -94,8 +97,13 @@ def make_bot(config: TelegramConfig, *, read_timeout: float = 10.0) -> Bot:
     if not config.enabled:
         raise RuntimeError("TELEGRAM_TOKEN is not set")
     quiet_http_logs()
-    request = HTTPXRequest(connection_pool_size=32, read_timeout=read_timeout, write_timeout=10.0,
-                           connect_timeout=5.0, pool_timeout=5.0)
+    request = HTTPXRequest(
+        connection_pool_size=32,
+        read_timeout=read_timeout,
+        write_timeout=10.0,
+        connect_timeout=5.0,
+        pool_timeout=5.0,
+    )
     # One HTTP client for every method, so close_bot() can close it without Bot.initialize()
     # (which calls getMe and puts the token into its error message).
     return Bot(config.token, base_url=config.api_base_url, request=request, get_updates_request=request)

@@ -40,8 +40,9 @@ class TelegramOutput(OutputChannel):
     (a raise would lose the turn's tracker update); :meth:`deliver` raises them.
     """
 
-    def __init__(self, config: TelegramConfig, buttons: ButtonPayloads | None = None,
-                 retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, config: TelegramConfig, buttons: ButtonPayloads | None = None, retry: RetryPolicy | None = None
+    ) -> None:
         self.config = config
         self.buttons = buttons or ButtonPayloads()
         self.retry = retry or RetryPolicy()
@@ -80,12 +81,14 @@ class TelegramOutput(OutputChannel):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send_logged(recipient_id, text, None)
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str,
-                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self._send_logged(recipient_id, text, buttons)
 
-    async def send_quick_replies(self, recipient_id: str, text: str,
-                                 quick_replies: list[dict[str, Any]], **kwargs: Any) -> None:
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self._send_logged(recipient_id, text, quick_replies)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
@@ -95,8 +98,7 @@ class TelegramOutput(OutputChannel):
         if isinstance(attachment, str):
             await self._send_logged(recipient_id, attachment, None)
 
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
-                               **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         # Custom payloads are for other front-ends; never show raw JSON to a Telegram user.
         if isinstance(json_message.get("text"), str):
             await self._send_logged(recipient_id, json_message["text"], json_message.get("buttons"))
@@ -112,8 +114,9 @@ class TelegramOutput(OutputChannel):
             if message.get("image"):
                 await self.send(recipient_id, f"[Xem hình ảnh]({message['image']})", None)
 
-    async def send(self, recipient_id: str | int, text: str,
-                   buttons: Iterable[Mapping[str, Any]] | None) -> None:
+    async def send(
+        self, recipient_id: str | int, text: str, buttons: Iterable[Mapping[str, Any]] | None
+    ) -> None:
         """Send ``text`` (split if long) with ``buttons`` under the last part; raise on failure."""
         chat_id = chat_id_of(recipient_id)
         markup = inline_keyboard(buttons, self.buttons.to_id) if buttons else None
@@ -131,8 +134,12 @@ class TelegramOutput(OutputChannel):
     async def answer_callback(self, query_id: str, notice: str | None = None) -> None:
         """Stop the button's loading spinner; ``notice`` shows as a short toast."""
         try:
-            await call_with_retries(lambda: self.bot.answer_callback_query(query_id, text=notice),
-                                    what="answerCallbackQuery", idempotent=True, policy=self.retry)
+            await call_with_retries(
+                lambda: self.bot.answer_callback_query(query_id, text=notice),
+                what="answerCallbackQuery",
+                idempotent=True,
+                policy=self.retry,
+            )
         except TelegramError as error:
             logger.warning("Telegram answerCallbackQuery failed: %s", error)
 
@@ -141,28 +148,42 @@ class TelegramOutput(OutputChannel):
         try:
             await call_with_retries(
                 lambda: self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id),
-                what="editMessageReplyMarkup", idempotent=True, policy=self.retry)
+                what="editMessageReplyMarkup",
+                idempotent=True,
+                policy=self.retry,
+            )
         except TelegramError as error:  # e.g. "message is not modified" after a double click
             logger.debug("Telegram editMessageReplyMarkup in chat %s failed: %s", chat_id, error)
 
     # --- internals -------------------------------------------------------------------------
 
-    async def _send_logged(self, recipient_id: str, text: str,
-                           buttons: Iterable[Mapping[str, Any]] | None) -> None:
+    async def _send_logged(
+        self, recipient_id: str, text: str, buttons: Iterable[Mapping[str, Any]] | None
+    ) -> None:
         try:
             await self.send(recipient_id, text, buttons)
         except (TelegramError, ValueError) as error:
-            logger.error("Telegram message to %s failed, the user may not have it (%s): %s",
-                         recipient_id, error, mask_text(text[:80]))
+            logger.error(
+                "Telegram message to %s failed, the user may not have it (%s): %s",
+                recipient_id,
+                error,
+                mask_text(text[:80]),
+            )
 
     async def _send_part(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
         async def as_html() -> object:
-            return await self.bot.send_message(chat_id, render_html(text), parse_mode=ParseMode.HTML,
-                                               reply_markup=markup, link_preview_options=_NO_PREVIEW)
+            return await self.bot.send_message(
+                chat_id,
+                render_html(text),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=_NO_PREVIEW,
+            )
 
         async def as_plain() -> object:
-            return await self.bot.send_message(chat_id, text, reply_markup=markup,
-                                               link_preview_options=_NO_PREVIEW)
+            return await self.bot.send_message(
+                chat_id, text, reply_markup=markup, link_preview_options=_NO_PREVIEW
+            )
 
         try:
             await call_with_retries(as_html, what="sendMessage", idempotent=False, policy=self.retry)

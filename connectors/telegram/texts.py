@@ -5,12 +5,10 @@ from __future__ import annotations
 from vssid.settings import HOTLINE
 
 NON_TEXT = (
-    "Xin lỗi, hiện tôi chỉ đọc được tin nhắn dạng chữ. "
-    "Bạn vui lòng gõ câu hỏi của mình thành tin nhắn nhé."
+    "Xin lỗi, hiện tôi chỉ đọc được tin nhắn dạng chữ. Bạn vui lòng gõ câu hỏi của mình thành tin nhắn nhé."
 )
 EDITED = (
-    "Tôi chưa xử lý được tin nhắn đã chỉnh sửa. "
-    "Bạn vui lòng gửi lại nội dung thành một tin nhắn mới nhé."
+    "Tôi chưa xử lý được tin nhắn đã chỉnh sửa. Bạn vui lòng gửi lại nội dung thành một tin nhắn mới nhé."
 )
 PRIVATE_ONLY = (
     "Để bảo vệ thông tin cá nhân của bạn, Trợ lý VssID chỉ trả lời trong cuộc trò chuyện riêng. "
@@ -25,7 +23,7 @@ HELP_INTRO = (
     "Tôi có thể giúp bạn về các chủ đề dưới đây. "
     "Bạn bấm vào một chủ đề, hoặc gõ câu hỏi của mình bằng tiếng Việt nhé."
 )
-HELP_FOOTER = f"Cần gặp người hỗ trợ? Bấm \"Gặp nhân viên\" hoặc gọi tổng đài {HOTLINE}."
+HELP_FOOTER = f'Cần gặp người hỗ trợ? Bấm "Gặp nhân viên" hoặc gọi tổng đài {HOTLINE}.'
 
 # Shown when kb/ is not available; topic names are the fixed FAQ retrieval intents.
 FALLBACK_TOPICS: tuple[tuple[str, str], ...] = (

@@ -91,12 +91,22 @@ def _callback(query: CallbackQuery, update_id: int, resolve: Callable[[str], str
         return Incoming(Kind.IGNORE, "inline_callback", callback_query_id=query.id)
     chat_id = message.chat.id
     if message.chat.type != ChatType.PRIVATE:
-        return Incoming(Kind.IGNORE, "group_callback", chat_id=chat_id, callback_query_id=query.id,
-                        callback_notice=texts.PRIVATE_ONLY)
+        return Incoming(
+            Kind.IGNORE,
+            "group_callback",
+            chat_id=chat_id,
+            callback_query_id=query.id,
+            callback_notice=texts.PRIVATE_ONLY,
+        )
     payload = resolve(query.data or "")
     if payload is None:
-        return Incoming(Kind.IGNORE, "expired_button", chat_id=chat_id, callback_query_id=query.id,
-                        callback_notice=texts.BUTTON_EXPIRED)
+        return Incoming(
+            Kind.IGNORE,
+            "expired_button",
+            chat_id=chat_id,
+            callback_query_id=query.id,
+            callback_notice=texts.BUTTON_EXPIRED,
+        )
     return Incoming(
         Kind.MESSAGE,
         "callback_query",
@@ -125,9 +135,18 @@ def _attachment_type(message: Message) -> str:
 
 
 def _update_type(update: Update) -> str:
-    for name in ("edited_message", "channel_post", "edited_channel_post", "my_chat_member",
-                 "chat_member", "chat_join_request", "inline_query", "poll", "poll_answer",
-                 "message_reaction"):
+    for name in (
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "my_chat_member",
+        "chat_member",
+        "chat_join_request",
+        "inline_query",
+        "poll",
+        "poll_answer",
+        "message_reaction",
+    ):
         if getattr(update, name, None) is not None:
             return name
     return "other_update"

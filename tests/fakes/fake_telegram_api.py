@@ -25,13 +25,36 @@ from typing import Any
 
 from aiohttp import web
 
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                "span", "tg-spoiler", "blockquote", "tg-emoji"}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "span",
+    "tg-spoiler",
+    "blockquote",
+    "tg-emoji",
+}
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Trợ lý VssID", "username": "vssid_test_bot"}
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z-]*(?:\s[^<>]*)?>")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
-_JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "link_preview_options", "entities",
-                "reply_parameters", "scope"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "link_preview_options",
+    "entities",
+    "reply_parameters",
+    "scope",
+}
 
 
 @dataclass
@@ -232,8 +255,11 @@ class FakeTelegramAPI:
             fault = self._take_fault(method)
         if fault is not None and fault.kind == "429":
             call.outcome = "429"
-            return _error(429, f"Too Many Requests: retry after {fault.retry_after}",
-                          parameters={"retry_after": fault.retry_after})
+            return _error(
+                429,
+                f"Too Many Requests: retry after {fault.retry_after}",
+                parameters={"retry_after": fault.retry_after},
+            )
         if fault is not None and fault.kind == "drop":
             call.outcome = "dropped"
             _drop(request)
@@ -281,12 +307,20 @@ class FakeTelegramAPI:
                     return _error(400, "Bad Request: BUTTON_DATA_INVALID")
         with self._lock:
             self._next_message_id += 1
-            message = {"message_id": self._next_message_id, "date": int(time.time()),
-                       "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                       "from": BOT_USER, "text": text}
+            message = {
+                "message_id": self._next_message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": BOT_USER,
+                "text": text,
+            }
             self._messages.setdefault(chat_id, []).append(
-                {**message, "html": raw if params.get("parse_mode") == "HTML" else None,
-                 "reply_markup": markup})
+                {
+                    **message,
+                    "html": raw if params.get("parse_mode") == "HTML" else None,
+                    "reply_markup": markup,
+                }
+            )
         return {**message, **({"reply_markup": markup} if markup else {})}
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
@@ -318,9 +352,12 @@ class FakeTelegramAPI:
 
     async def _api_getWebhookInfo(self, params: dict[str, Any]) -> Any:
         with self._lock:
-            return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
-                    "pending_update_count": len(self._updates),
-                    "allowed_updates": self.webhook.get("allowed_updates", [])}
+            return {
+                "url": self.webhook.get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+                "allowed_updates": self.webhook.get("allowed_updates", []),
+            }
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
         with self._lock:
@@ -366,8 +403,9 @@ def _int(value: Any) -> int:
 
 
 def _error(code: int, description: str, **extra: Any) -> web.Response:
-    return web.json_response({"ok": False, "error_code": code, "description": description, **extra},
-                             status=code)
+    return web.json_response(
+        {"ok": False, "error_code": code, "description": description, **extra}, status=code
+    )
 
 
 def _drop(request: web.Request) -> None:

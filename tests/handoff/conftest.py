@@ -19,6 +19,7 @@ from vssid.services.registry import set_ticket_service
 
 __all__ = ["BACKENDS", "postgres_url"]
 
+
 @pytest.fixture(params=BACKENDS)
 def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(backend, url) of an empty database (tests/databases.py)."""

@@ -18,10 +18,18 @@ IN_HOURS = datetime(2024, 5, 1, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội
 AFTER_HOURS = datetime(2024, 5, 1, 16, 0, tzinfo=timezone.utc)  # 23:00 in Hà Nội
 
 
-def _user(text: str, intent: str, entities: list[dict[str, Any]] | None = None, key: str | None = None,
-          ts: float = 1714532400.0) -> dict[str, Any]:
-    parse: dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-                             "entities": entities or []}
+def _user(
+    text: str,
+    intent: str,
+    entities: list[dict[str, Any]] | None = None,
+    key: str | None = None,
+    ts: float = 1714532400.0,
+) -> dict[str, Any]:
+    parse: dict[str, Any] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+    }
     if key:
         parse["response_selector"] = {intent: {"response": {"intent_response_key": key}}}
     return {"event": "user", "text": text, "parse_data": parse, "input_channel": "webchat", "timestamp": ts}
@@ -31,11 +39,20 @@ def _bot(text: str) -> dict[str, Any]:
     return {"event": "bot", "text": text, "timestamp": 1714532401.0}
 
 
-def _tracker(events: list[dict[str, Any]], sender: str = "web-abc", active_loop: str | None = None,
-             **slots: Any) -> Tracker:
+def _tracker(
+    events: list[dict[str, Any]], sender: str = "web-abc", active_loop: str | None = None, **slots: Any
+) -> Tracker:
     latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
-    return Tracker(sender, {"handoff_active": False, "handoff_awaiting_phone": False, **slots}, latest,
-                   events, False, None, {"name": active_loop} if active_loop else {}, "action_listen")
+    return Tracker(
+        sender,
+        {"handoff_active": False, "handoff_awaiting_phone": False, **slots},
+        latest,
+        events,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
 
 
 def _run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -80,8 +97,11 @@ def test_handoff_in_hours_opens_one_ticket_with_masked_transcript(db_url: str, c
         assert (ticket.reason, ticket.priority) == ("not_helpful", "high")
         assert ticket.topic == "faq/forgot_password"
         lines = [(m.author, m.text) for m in ticket.messages]
-    assert lines == [("user", "quên mật khẩu vssid"), ("bot", "Bạn vào mục Quên mật khẩu..."),
-                     ("user", "vẫn không được, mã bhxh xxxxxxx678")]
+    assert lines == [
+        ("user", "quên mật khẩu vssid"),
+        ("bot", "Bạn vào mục Quên mật khẩu..."),
+        ("user", "vẫn không được, mã bhxh xxxxxxx678"),
+    ]
 
     messages, _ = _run(handoff.ActionHandoff(), _tracker(CONVERSATION))
     assert _responses(messages)[0] == "utter_handoff_already_open"
@@ -115,20 +135,36 @@ def _escalated(clock: list[datetime]) -> list[dict[str, Any]]:
     return CONVERSATION
 
 
-@pytest.mark.parametrize(("reply", "entities", "expected", "stored", "still_waiting"), [
-    ("0912 345 678", [], "utter_handoff_phone_saved", "0912345678", False),
-    ("sđt của tôi", [{"entity": "phone", "value": "+84987654321"}], "utter_handoff_phone_saved", "0987654321",
-     False),
-    ("12345678", [], "utter_handoff_phone_invalid", None, None),
-    ("/deny", [], "utter_handoff_phone_skipped", None, False),
-    ("tôi đổi số điện thoại rồi", [], "utter_handoff_relayed", None, False),
-])
-def test_callback_phone_answer(db_url: str, clock: list[datetime], reply: str, entities: list[dict[str, Any]],
-                               expected: str, stored: str | None, still_waiting: bool | None) -> None:
+@pytest.mark.parametrize(
+    ("reply", "entities", "expected", "stored", "still_waiting"),
+    [
+        ("0912 345 678", [], "utter_handoff_phone_saved", "0912345678", False),
+        (
+            "sđt của tôi",
+            [{"entity": "phone", "value": "+84987654321"}],
+            "utter_handoff_phone_saved",
+            "0987654321",
+            False,
+        ),
+        ("12345678", [], "utter_handoff_phone_invalid", None, None),
+        ("/deny", [], "utter_handoff_phone_skipped", None, False),
+        ("tôi đổi số điện thoại rồi", [], "utter_handoff_relayed", None, False),
+    ],
+)
+def test_callback_phone_answer(
+    db_url: str,
+    clock: list[datetime],
+    reply: str,
+    entities: list[dict[str, Any]],
+    expected: str,
+    stored: str | None,
+    still_waiting: bool | None,
+) -> None:
     events = _escalated(clock)
     intent = "deny" if reply == "/deny" else "inform"
-    tracker = _tracker(events + [_user(reply, intent, entities)], handoff_active=True,
-                       handoff_awaiting_phone=True)
+    tracker = _tracker(
+        events + [_user(reply, intent, entities)], handoff_active=True, handoff_awaiting_phone=True
+    )
     messages, out = _run(handoff.ActionRelayToAgent(), tracker)
 
     assert _responses(messages) == [expected]
@@ -142,10 +178,13 @@ def test_callback_phone_answer(db_url: str, clock: list[datetime], reply: str, e
 
 def test_relay_says_so_only_once_and_delivers_pending_replies(db_url: str, clock: list[datetime]) -> None:
     events = _escalated(clock)
-    first, _ = _run(handoff.ActionRelayToAgent(),
-                    _tracker(events + [_user("cccd 079123456789", "inform")], handoff_active=True))
-    second, _ = _run(handoff.ActionRelayToAgent(),
-                     _tracker(events + [_user("alo", "greet")], handoff_active=True))
+    first, _ = _run(
+        handoff.ActionRelayToAgent(),
+        _tracker(events + [_user("cccd 079123456789", "inform")], handoff_active=True),
+    )
+    second, _ = _run(
+        handoff.ActionRelayToAgent(), _tracker(events + [_user("alo", "greet")], handoff_active=True)
+    )
     assert _responses(first) == ["utter_handoff_relayed"]
     assert second == []
 
@@ -154,10 +193,12 @@ def test_relay_says_so_only_once_and_delivers_pending_replies(db_url: str, clock
         assert [m.text for m in ticket.messages][-2:] == ["cccd xxxxxxxxx789", "alo"]
         queue.claim_ticket(session, ticket_id=ticket.id, agent="Lan")
         queue.add_agent_reply(session, ticket_id=ticket.id, agent="Lan", text="Chào bạn!")
-    third, _ = _run(handoff.ActionRelayToAgent(),
-                    _tracker(events + [_user("?", "out_of_scope")], handoff_active=True))
+    third, _ = _run(
+        handoff.ActionRelayToAgent(), _tracker(events + [_user("?", "out_of_scope")], handoff_active=True)
+    )
     assert [(m["response"], m["agent"], m["reply"]) for m in third] == [
-        ("utter_handoff_agent_reply", "Lan", "Chào bạn!")]
+        ("utter_handoff_agent_reply", "Lan", "Chào bạn!")
+    ]
 
 
 def test_deliver_then_resolve_then_rate(db_url: str, clock: list[datetime]) -> None:
@@ -170,8 +211,13 @@ def test_deliver_then_resolve_then_rate(db_url: str, clock: list[datetime]) -> N
 
     messages, out = _run(handoff.ActionDeliverAgentReplies(), _tracker(events, handoff_active=True))
     assert [m["reply"] for m in messages] == ["Bạn thử đăng nhập lại nhé."]
-    assert out[-1] == {"event": "action", "name": "action_listen", "policy": None, "confidence": None,
-                       "timestamp": None}
+    assert out[-1] == {
+        "event": "action",
+        "name": "action_listen",
+        "policy": None,
+        "confidence": None,
+        "timestamp": None,
+    }
     messages, _ = _run(handoff.ActionDeliverAgentReplies(), _tracker(events, handoff_active=True))
     assert messages == []  # delivered once
 
@@ -194,8 +240,9 @@ def test_relay_after_a_resolution_rasa_missed_hands_back(db_url: str, clock: lis
     with new_session() as session:
         [ticket] = queue.list_queue(session)
         queue.resolve_ticket(session, ticket_id=ticket.id, agent="Lan")
-    messages, out = _run(handoff.ActionRelayToAgent(),
-                         _tracker(events + [_user("alo", "greet")], handoff_active=True))
+    messages, out = _run(
+        handoff.ActionRelayToAgent(), _tracker(events + [_user("alo", "greet")], handoff_active=True)
+    )
     assert _responses(messages) == ["utter_handoff_resolved", "utter_ask_handoff_rating"]
     assert _slots(out)["handoff_active"] is False
 

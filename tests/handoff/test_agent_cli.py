@@ -24,9 +24,15 @@ def _cli(console: ConsoleServer, *argv: str) -> tuple[int, str]:
 @pytest.fixture
 def ticket_id(console: ConsoleServer) -> int:
     with new_session() as session:
-        ticket, _ = queue.open_ticket(session, conversation_id="web-cli", channel="webchat", sender_id="cli",
-                                      topic="faq/lost_phone", reason=queue.REASON_NOT_HELPFUL,
-                                      transcript=[queue.TranscriptLine("user", "tôi mất điện thoại")])
+        ticket, _ = queue.open_ticket(
+            session,
+            conversation_id="web-cli",
+            channel="webchat",
+            sender_id="cli",
+            topic="faq/lost_phone",
+            reason=queue.REASON_NOT_HELPFUL,
+            transcript=[queue.TranscriptLine("user", "tôi mất điện thoại")],
+        )
         return ticket.id
 
 
@@ -61,7 +67,8 @@ def test_errors_map_to_exit_codes(console: ConsoleServer, ticket_id: int) -> Non
 def test_watch_prints_new_tickets_and_messages(console: ConsoleServer, ticket_id: int) -> None:
     lines: list[str] = []
     watcher = agent_cli.Watcher(
-        agent_cli.ConsoleClient(f"{console.url}/webhooks/agent", console.env()["AGENT_TOKEN"]), lines.append)
+        agent_cli.ConsoleClient(f"{console.url}/webhooks/agent", console.env()["AGENT_TOKEN"]), lines.append
+    )
     watcher.poll_once()
     watcher.poll_once()
     assert lines == [f"Yêu cầu mới #{ticket_id} (webchat, faq/lost_phone), chờ vừa gửi"]
@@ -74,7 +81,13 @@ def test_watch_prints_new_tickets_and_messages(console: ConsoleServer, ticket_id
 
 
 def test_runs_as_a_script_without_a_token() -> None:
-    result = subprocess.run([sys.executable, "scripts/agent_cli.py", "queue"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "scripts/agent_cli.py", "queue"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert result.returncode == 3
     assert "AGENT_TOKEN" in result.stdout

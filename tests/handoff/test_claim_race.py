@@ -23,14 +23,23 @@ def _claim(url: str, ticket_id: int, agent: str, barrier: threading.Barrier) -> 
 
 def test_concurrent_claims_have_exactly_one_winner(db_url: str) -> None:
     with new_session(db_url) as session:
-        ids = [queue.open_ticket(session, conversation_id=f"web-race{i}", channel="webchat",
-                                 sender_id=str(i), topic="", reason=queue.REASON_REQUEST_HUMAN)[0].id
-               for i in range(ITERATIONS)]
+        ids = [
+            queue.open_ticket(
+                session,
+                conversation_id=f"web-race{i}",
+                channel="webchat",
+                sender_id=str(i),
+                topic="",
+                reason=queue.REASON_REQUEST_HUMAN,
+            )[0].id
+            for i in range(ITERATIONS)
+        ]
     with ThreadPoolExecutor(max_workers=len(AGENTS)) as pool:
         for ticket_id in ids:
             barrier = threading.Barrier(len(AGENTS))
-            results = list(pool.map(lambda agent, tid=ticket_id, b=barrier: _claim(db_url, tid, agent, b),
-                                    AGENTS))
+            results = list(
+                pool.map(lambda agent, tid=ticket_id, b=barrier: _claim(db_url, tid, agent, b), AGENTS)
+            )
             winners = [r for r in results if r is not None]
             assert len(winners) == 1, results
             with new_session(db_url) as session:

@@ -22,10 +22,16 @@ def _api(console: ConsoleServer, path: str) -> str:
 def _open(conversation_id: str, channel: str, minutes_ago: int = 0, **kwargs) -> int:
     with new_session() as session:
         ticket, _ = queue.open_ticket(
-            session, conversation_id=conversation_id, channel=channel, sender_id=conversation_id[3:],
-            topic="faq/change_phone", reason=queue.REASON_REQUEST_HUMAN,
+            session,
+            conversation_id=conversation_id,
+            channel=channel,
+            sender_id=conversation_id[3:],
+            topic="faq/change_phone",
+            reason=queue.REASON_REQUEST_HUMAN,
             transcript=[queue.TranscriptLine("user", "đổi sđt 0912345678 thế nào?")],
-            now=utcnow() - timedelta(minutes=minutes_ago), **kwargs)
+            now=utcnow() - timedelta(minutes=minutes_ago),
+            **kwargs,
+        )
         return ticket.id
 
 
@@ -38,14 +44,19 @@ def _post(console: ConsoleServer, path: str, body: dict, headers: dict | None = 
     return requests.post(_api(console, path), json=body, headers=headers, timeout=10)
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": AGENT_TOKEN},
-                                     {"Authorization": "Bearer "}])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": AGENT_TOKEN}, {"Authorization": "Bearer "}],
+)
 def test_wrong_or_missing_token_is_401_and_changes_nothing(console: ConsoleServer, headers: dict) -> None:
     ticket_id = _open("tg-1", "telegram")
     assert _get(console, "/tickets", headers).status_code == 401
     assert _get(console, f"/tickets/{ticket_id}", headers).status_code == 401
-    for action, body in [("claim", {"agent": "Lan"}), ("reply", {"agent": "Lan", "text": "x"}),
-                         ("resolve", {"agent": "Lan"})]:
+    for action, body in [
+        ("claim", {"agent": "Lan"}),
+        ("reply", {"agent": "Lan", "text": "x"}),
+        ("resolve", {"agent": "Lan"}),
+    ]:
         answer = _post(console, f"/tickets/{ticket_id}/{action}", body, headers=headers)
         assert answer.status_code == 401
         assert answer.json()["error"] == "unauthorised"
@@ -56,8 +67,9 @@ def test_wrong_or_missing_token_is_401_and_changes_nothing(console: ConsoleServe
     assert console.calls == []
 
 
-def test_console_refuses_everything_without_a_configured_token(console: ConsoleServer,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_console_refuses_everything_without_a_configured_token(
+    console: ConsoleServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AGENT_TOKEN")
     assert _get(console, "/tickets", {"Authorization": "Bearer "}).status_code == 401
     assert _get(console, "/tickets").status_code == 401
@@ -156,6 +168,7 @@ def test_page_and_static_files(console: ConsoleServer) -> None:
 
 
 def test_a_token_with_non_ascii_bytes_is_just_wrong(console: ConsoleServer) -> None:
-    answer = requests.get(_api(console, "/tickets"), timeout=10,
-                          headers={"Authorization": "Bearer sai-mã".encode()})
+    answer = requests.get(
+        _api(console, "/tickets"), timeout=10, headers={"Authorization": "Bearer sai-mã".encode()}
+    )
     assert answer.status_code == 401

@@ -13,12 +13,17 @@ from vssid.db.base import utcnow
 from vssid.db.engine import new_session
 from vssid.services import tickets as queue
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +41,15 @@ def browser() -> Iterator[object]:
 def _open(conversation_id: str, channel: str, minutes_ago: int, text: str) -> int:
     with new_session() as session:
         ticket, _ = queue.open_ticket(
-            session, conversation_id=conversation_id, channel=channel, sender_id=conversation_id[3:],
-            topic="faq/forgot_password", reason=queue.REASON_REQUEST_HUMAN,
-            transcript=[queue.TranscriptLine("user", text)], now=utcnow() - timedelta(minutes=minutes_ago))
+            session,
+            conversation_id=conversation_id,
+            channel=channel,
+            sender_id=conversation_id[3:],
+            topic="faq/forgot_password",
+            reason=queue.REASON_REQUEST_HUMAN,
+            transcript=[queue.TranscriptLine("user", text)],
+            now=utcnow() - timedelta(minutes=minutes_ago),
+        )
         return ticket.id
 
 
@@ -88,7 +99,8 @@ def test_agent_works_a_ticket_in_the_page(browser, console: ConsoleServer) -> No
     expect(agent_line).to_contain_text("Nhân viên Lan")
     expect(agent_line).to_contain_text("Bạn thử đặt lại mật khẩu nhé.")
     assert [(c.conversation_id, c.action, c.output_channel) for c in console.calls] == [
-        ("tg-5001", "action_deliver_agent_replies", "telegram")]
+        ("tg-5001", "action_deliver_agent_replies", "telegram")
+    ]
 
     # the user's new message shows up without a reload
     with new_session() as session:

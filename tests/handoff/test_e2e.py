@@ -51,8 +51,10 @@ class Web:
         self.base = f"{stack.url}/webhooks/webchat"
         session = requests.post(f"{self.base}/session", timeout=10).json()
         self.sender = f"web-{session['session_id']}"
-        self.headers = {"X-Webchat-Session": session["session_id"],
-                        "Authorization": f"Bearer {session['token']}"}
+        self.headers = {
+            "X-Webchat-Session": session["session_id"],
+            "Authorization": f"Bearer {session['token']}",
+        }
         self.cursor = 0
         self.seen: list[dict[str, Any]] = []
 
@@ -72,8 +74,9 @@ class Web:
         def arrived() -> dict[str, Any] | None:
             found = next((e for e in self.seen if fragment in e["text"]), None)
             if found is None:
-                page = requests.get(f"{self.base}/events", params={"after": self.cursor},
-                                    headers=self.headers, timeout=60).json()
+                page = requests.get(
+                    f"{self.base}/events", params={"after": self.cursor}, headers=self.headers, timeout=60
+                ).json()
                 self._take(page)
                 found = next((e for e in self.seen if fragment in e["text"]), None)
             return found
@@ -88,8 +91,12 @@ class TelegramUser:
         self.sender = f"tg-{self.chat}"
 
     def post(self, update: dict[str, Any]) -> None:
-        answer = requests.post(f"{self.stack.url}/webhooks/telegram/webhook", json=update, timeout=10,
-                               headers={SECRET_HEADER: self.stack.env["TELEGRAM_WEBHOOK_SECRET"]})
+        answer = requests.post(
+            f"{self.stack.url}/webhooks/telegram/webhook",
+            json=update,
+            timeout=10,
+            headers={SECRET_HEADER: self.stack.env["TELEGRAM_WEBHOOK_SECRET"]},
+        )
         assert answer.status_code == 200
 
     def say(self, text: str) -> None:
@@ -97,16 +104,23 @@ class TelegramUser:
 
     def click(self, title: str) -> None:
         message = self.wait_for_button(title)
-        data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row
-                    if b["text"] == title)
+        data = next(
+            b["callback_data"]
+            for row in message["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b["text"] == title
+        )
         self.post(updates.callback(self.chat, data, message_id=message["message_id"]))
 
     def messages(self) -> list[dict[str, Any]]:
         return self.stack.telegram.sent_messages(self.chat)
 
     def wait_for(self, fragment: str, timeout: float = 60) -> dict[str, Any]:
-        return _until(lambda: next((m for m in self.messages() if fragment in m["text"]), None), timeout,
-                      f"Telegram message {fragment!r}")
+        return _until(
+            lambda: next((m for m in self.messages() if fragment in m["text"]), None),
+            timeout,
+            f"Telegram message {fragment!r}",
+        )
 
     def wait_for_button(self, title: str, timeout: float = 60) -> dict[str, Any]:
         def with_button() -> dict[str, Any] | None:
@@ -128,8 +142,12 @@ class Agent:
         self.name = name
 
     def queue(self, everything: bool = False) -> list[dict[str, Any]]:
-        answer = requests.get(f"{self.api}/tickets", params={"all": "1"} if everything else None,
-                              headers=self.headers, timeout=10)
+        answer = requests.get(
+            f"{self.api}/tickets",
+            params={"all": "1"} if everything else None,
+            headers=self.headers,
+            timeout=10,
+        )
         answer.raise_for_status()
         return answer.json()["tickets"]
 
@@ -141,8 +159,12 @@ class Agent:
         return [m["text"] for m in answer.json()["messages"]]
 
     def post(self, ticket_id: int, action: str, **body: Any) -> requests.Response:
-        return requests.post(f"{self.api}/tickets/{ticket_id}/{action}", json={"agent": self.name, **body},
-                             headers=self.headers, timeout=60)
+        return requests.post(
+            f"{self.api}/tickets/{ticket_id}/{action}",
+            json={"agent": self.name, **body},
+            headers=self.headers,
+            timeout=60,
+        )
 
 
 def _handoff_text() -> str:
@@ -174,10 +196,12 @@ def test_two_channels_escalate_and_an_agent_answers_each(stack: Any) -> None:
     # While the tickets are open the bot only relays; personal numbers are masked for the agent.
     assert web.say("0912 345 678") == [
         "Tôi đã ghi lại số điện thoại 09xx xxx 678 để nhân viên gọi lại khi cần. "
-        "Bạn vui lòng chờ nhân viên trả lời nhé."]
+        "Bạn vui lòng chờ nhân viên trả lời nhé."
+    ]
     assert web.say("quên mật khẩu, mã bhxh 7912345678") == [
         "Tôi đã chuyển tin nhắn của bạn cho nhân viên. Những tin nhắn tiếp theo cũng sẽ được chuyển đến "
-        "nhân viên cho tới khi kết thúc hỗ trợ."]
+        "nhân viên cho tới khi kết thúc hỗ trợ."
+    ]
     assert web.say("xin chào") == []  # no bot answer while an agent holds the conversation
     tg.click("Không cần gọi lại")
     tg.wait_for("Nhân viên sẽ trả lời bạn ngay tại đây")
@@ -232,8 +256,10 @@ def test_escalating_twice_keeps_one_ticket(stack: Any) -> None:
     web.say("/greet")
     web.say("/request_human", title="Gặp nhân viên")
     again = web.say("/request_human", title="Gặp nhân viên")  # relayed: the ticket is already open
-    assert again == ["Tôi đã chuyển tin nhắn của bạn cho nhân viên. Những tin nhắn tiếp theo cũng sẽ được "
-                     "chuyển đến nhân viên cho tới khi kết thúc hỗ trợ."]
+    assert again == [
+        "Tôi đã chuyển tin nhắn của bạn cho nhân viên. Những tin nhắn tiếp theo cũng sẽ được "
+        "chuyển đến nhân viên cho tới khi kết thúc hỗ trợ."
+    ]
     agent = Agent(stack, "Lan")
     assert [t["conversation_id"] for t in agent.queue()].count(web.sender) == 1
 

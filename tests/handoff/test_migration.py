@@ -14,7 +14,8 @@ HANDOFF_TABLES = {"handoff_tickets", "handoff_messages"}
 
 
 def test_upgrade_matches_the_models_and_downgrade_removes_the_tables(
-        fresh_database_url: tuple[str, str]) -> None:
+    fresh_database_url: tuple[str, str],
+) -> None:
     _, url = fresh_database_url
     manage.upgrade(url)
     import_models()

@@ -12,11 +12,18 @@ from vssid.db.tickets import Ticket, TicketMessage
 from vssid.services import tickets as queue
 
 
-def _open(session: Session, conversation_id: str = "web-abc", reason: str = queue.REASON_REQUEST_HUMAN,
-          **kwargs) -> Ticket:
+def _open(
+    session: Session, conversation_id: str = "web-abc", reason: str = queue.REASON_REQUEST_HUMAN, **kwargs
+) -> Ticket:
     ticket, _ = queue.open_ticket(
-        session, conversation_id=conversation_id, channel="webchat", sender_id=conversation_id[4:],
-        topic="faq/forgot_password", reason=reason, **kwargs)
+        session,
+        conversation_id=conversation_id,
+        channel="webchat",
+        sender_id=conversation_id[4:],
+        topic="faq/forgot_password",
+        reason=reason,
+        **kwargs,
+    )
     return ticket
 
 
@@ -26,11 +33,23 @@ def test_open_ticket_masks_the_transcript_and_is_idempotent(session: Session) ->
         queue.TranscriptLine("bot", "Bạn vui lòng chờ."),
     ]
     first, created = queue.open_ticket(
-        session, conversation_id="tg-42", channel="telegram", sender_id="42", topic="check_bhyt_card",
-        reason=queue.REASON_FALLBACK, transcript=transcript)
+        session,
+        conversation_id="tg-42",
+        channel="telegram",
+        sender_id="42",
+        topic="check_bhyt_card",
+        reason=queue.REASON_FALLBACK,
+        transcript=transcript,
+    )
     again, created_again = queue.open_ticket(
-        session, conversation_id="tg-42", channel="telegram", sender_id="42", topic="x",
-        reason=queue.REASON_REQUEST_HUMAN, transcript=transcript)
+        session,
+        conversation_id="tg-42",
+        channel="telegram",
+        sender_id="42",
+        topic="x",
+        reason=queue.REASON_REQUEST_HUMAN,
+        transcript=transcript,
+    )
 
     assert (created, created_again) == (True, False)
     assert again.id == first.id
@@ -42,8 +61,17 @@ def test_open_ticket_masks_the_transcript_and_is_idempotent(session: Session) ->
 
 def test_database_refuses_a_second_active_ticket_for_a_conversation(session: Session) -> None:
     _open(session)
-    session.add(Ticket(conversation_id="web-abc", channel="webchat", sender_id="abc", topic="", reason="x",
-                       priority="normal", status="open"))
+    session.add(
+        Ticket(
+            conversation_id="web-abc",
+            channel="webchat",
+            sender_id="abc",
+            topic="",
+            reason="x",
+            priority="normal",
+            status="open",
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError):
         session.commit()
     session.rollback()
@@ -69,16 +97,19 @@ def test_relay_appends_masked_user_messages_and_counts_them(session: Session) ->
     assert last.text == "cccd xxxxxxxxx789"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("0912345678", "0912345678"),
-    ("số của tôi: 0912 345 678 nhé", "0912345678"),
-    ("+84 912.345.678", "0912345678"),
-    ("84912345678", "0912345678"),
-    ("02438123456", "02438123456"),
-    ("0112345678", None),  # not a mobile prefix
-    ("091234567", None),  # too short
-    ("không cần", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0912345678", "0912345678"),
+        ("số của tôi: 0912 345 678 nhé", "0912345678"),
+        ("+84 912.345.678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("02438123456", "02438123456"),
+        ("0112345678", None),  # not a mobile prefix
+        ("091234567", None),  # too short
+        ("không cần", None),
+    ],
+)
 def test_normalize_phone(text: str, expected: str | None) -> None:
     assert queue.normalize_phone(text) == expected
 
@@ -155,11 +186,24 @@ def test_timestamps_are_utc_aware(session: Session) -> None:
     assert session.scalars(sa.select(TicketMessage)).all() == []
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("good", "good"), ("bad", "bad"), ("5 sao", "good"), ("1 sao", "bad"), ("3 sao", "neutral"),
-    ("không hài lòng", "bad"), ("hài lòng", "good"), ("rất tốt", "good"), ("tệ quá", "bad"),
-    ("bình thường", "neutral"), ("10 điểm", "good"), ("", None), ("???", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("good", "good"),
+        ("bad", "bad"),
+        ("5 sao", "good"),
+        ("1 sao", "bad"),
+        ("3 sao", "neutral"),
+        ("không hài lòng", "bad"),
+        ("hài lòng", "good"),
+        ("rất tốt", "good"),
+        ("tệ quá", "bad"),
+        ("bình thường", "neutral"),
+        ("10 điểm", "good"),
+        ("", None),
+        ("???", None),
+    ],
+)
 def test_normalize_rating(value: str, expected: str | None) -> None:
     assert queue.normalize_rating(value) == expected
 
@@ -167,17 +211,21 @@ def test_normalize_rating(value: str, expected: str | None) -> None:
 _HCM = timezone(timedelta(hours=7))
 
 
-@pytest.mark.parametrize(("local", "spec", "is_open"), [
-    (datetime(2024, 5, 1, 6, 59, tzinfo=_HCM), None, False),
-    (datetime(2024, 5, 1, 7, 0, tzinfo=_HCM), None, True),
-    (datetime(2024, 5, 5, 20, 59, tzinfo=_HCM), None, True),  # a Sunday: every day
-    (datetime(2024, 5, 1, 21, 0, tzinfo=_HCM), None, False),
-    (datetime(2024, 5, 1, 23, 30, tzinfo=_HCM), "00:00-24:00", True),
-    (datetime(2024, 5, 1, 23, 30, tzinfo=_HCM), "22:00-06:00", True),
-    (datetime(2024, 5, 1, 12, 0, tzinfo=_HCM), "22:00-06:00", False),
-])
-def test_hotline_hours(local: datetime, spec: str | None, is_open: bool,
-                       monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("local", "spec", "is_open"),
+    [
+        (datetime(2024, 5, 1, 6, 59, tzinfo=_HCM), None, False),
+        (datetime(2024, 5, 1, 7, 0, tzinfo=_HCM), None, True),
+        (datetime(2024, 5, 5, 20, 59, tzinfo=_HCM), None, True),  # a Sunday: every day
+        (datetime(2024, 5, 1, 21, 0, tzinfo=_HCM), None, False),
+        (datetime(2024, 5, 1, 23, 30, tzinfo=_HCM), "00:00-24:00", True),
+        (datetime(2024, 5, 1, 23, 30, tzinfo=_HCM), "22:00-06:00", True),
+        (datetime(2024, 5, 1, 12, 0, tzinfo=_HCM), "22:00-06:00", False),
+    ],
+)
+def test_hotline_hours(
+    local: datetime, spec: str | None, is_open: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if spec:
         monkeypatch.setenv("HOTLINE_HOURS", spec)
     else:

@@ -20,9 +20,14 @@ def test_retrieval_labels_are_trained_and_summed_back(tmp_path) -> None:
 
     from vssid.nlu.tokenizer import VietnameseFoldingTokenizer
 
-    rows = [("quên mật khẩu", "faq", "faq/forgot_password"), ("quen mk vssid", "faq", "faq/forgot_password"),
-            ("đổi số điện thoại", "faq", "faq/change_phone"), ("doi sdt", "faq", "faq/change_phone"),
-            ("xin chào", "greet", None), ("chao ban", "greet", None)]
+    rows = [
+        ("quên mật khẩu", "faq", "faq/forgot_password"),
+        ("quen mk vssid", "faq", "faq/forgot_password"),
+        ("đổi số điện thoại", "faq", "faq/change_phone"),
+        ("doi sdt", "faq", "faq/change_phone"),
+        ("xin chào", "greet", None),
+        ("chao ban", "greet", None),
+    ]
     messages = []
     for text, intent, key in rows:
         data = {"text": text, "intent": intent}
@@ -31,13 +36,17 @@ def test_retrieval_labels_are_trained_and_summed_back(tmp_path) -> None:
         messages.append(Message(data=data))
     training = TrainingData(messages)
     storage = LocalModelStorage(tmp_path)
-    VietnameseFoldingTokenizer(VietnameseFoldingTokenizer.get_default_config()).process_training_data(training)
+    VietnameseFoldingTokenizer(VietnameseFoldingTokenizer.get_default_config()).process_training_data(
+        training
+    )
     featurizer = CountVectorsFeaturizer.create(
-        CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), _context())
+        CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), _context()
+    )
     featurizer.train(training)
     featurizer.process_training_data(training)
     classifier = LinearIntentClassifier.create(
-        LinearIntentClassifier.get_default_config(), storage, Resource("clf"), _context())
+        LinearIntentClassifier.get_default_config(), storage, Resource("clf"), _context()
+    )
     classifier.train(training)
 
     assert sorted(classifier.clf.classes_) == ["faq/change_phone", "faq/forgot_password", "greet"]

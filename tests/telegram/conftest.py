@@ -30,12 +30,24 @@ LONG_PAYLOAD = '/inform{"location": "Bảo hiểm xã hội Thành phố Hồ Ch
 PARAGRAPH = "Đoạn {n}: " + "Bạn mở ứng dụng VssID, chọn mục Cá nhân rồi làm theo hướng dẫn. " * 20
 
 CANNED: dict[str, list[dict[str, Any]]] = {
-    "/greet": [{"text": "Xin chào! Tôi là Trợ lý VssID.",
-                "buttons": [{"title": "Quên mật khẩu", "payload": "/faq/forgot_password"},
-                            {"title": "Cơ quan BHXH Bình Thạnh", "payload": LONG_PAYLOAD}]}],
-    "dài": [{"text": "\n\n".join(PARAGRAPH.format(n=n).strip() for n in range(1, 6)),
-             "buttons": [{"title": "Hữu ích", "payload": "/affirm"}]}],
-    "html": [{"text": "Dùng <VssID> & **mã số BHXH**, xem [hướng dẫn](https://baohiemxahoi.gov.vn/a?b=1&c=2)."}],
+    "/greet": [
+        {
+            "text": "Xin chào! Tôi là Trợ lý VssID.",
+            "buttons": [
+                {"title": "Quên mật khẩu", "payload": "/faq/forgot_password"},
+                {"title": "Cơ quan BHXH Bình Thạnh", "payload": LONG_PAYLOAD},
+            ],
+        }
+    ],
+    "dài": [
+        {
+            "text": "\n\n".join(PARAGRAPH.format(n=n).strip() for n in range(1, 6)),
+            "buttons": [{"title": "Hữu ích", "payload": "/affirm"}],
+        }
+    ],
+    "html": [
+        {"text": "Dùng <VssID> & **mã số BHXH**, xem [hướng dẫn](https://baohiemxahoi.gov.vn/a?b=1&c=2)."}
+    ],
     "hai": [{"text": "Tin thứ nhất."}, {"text": "Tin thứ hai."}],
 }
 

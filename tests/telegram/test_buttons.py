@@ -35,8 +35,9 @@ def test_least_recently_used_are_forgotten_but_seeded_stay() -> None:
 
 def test_payloads_in_responses() -> None:
     responses = {
-        "utter_greet": [{"text": "Chào", "buttons": [{"title": "A", "payload": "/a"},
-                                                    {"title": "B", "payload": "/b"}]}],
+        "utter_greet": [
+            {"text": "Chào", "buttons": [{"title": "A", "payload": "/a"}, {"title": "B", "payload": "/b"}]}
+        ],
         "utter_plain": [{"text": "Không có nút"}],
         "utter_quick": [{"text": "Q", "quick_replies": [{"title": "C", "payload": "/c"}]}],
         "utter_odd": [None, "text only"],

@@ -36,8 +36,12 @@ def test_disabled_channel_answers_404() -> None:
     server = serve_channel(TelegramInput(TelegramConfig()), agent)
     url = server.start().url
     try:
-        response = requests.post(f"{url}/webhooks/telegram/webhook", json=updates.text(1, "chào"),
-                                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=5)
+        response = requests.post(
+            f"{url}/webhooks/telegram/webhook",
+            json=updates.text(1, "chào"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            timeout=5,
+        )
         assert response.status_code == 404
         assert requests.get(f"{url}/webhooks/telegram/", timeout=5).json()["enabled"] is False
     finally:
@@ -50,8 +54,12 @@ def test_token_without_secret_refuses_every_update() -> None:
     server = serve_channel(TelegramInput(TelegramConfig(token="1:abc")), agent)
     url = server.start().url
     try:
-        response = requests.post(f"{url}/webhooks/telegram/webhook", json=updates.text(1, "chào"),
-                                 headers={"X-Telegram-Bot-Api-Secret-Token": ""}, timeout=5)
+        response = requests.post(
+            f"{url}/webhooks/telegram/webhook",
+            json=updates.text(1, "chào"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": ""},
+            timeout=5,
+        )
         assert response.status_code == 403
     finally:
         server.stop()
@@ -61,7 +69,9 @@ def test_domain_buttons_are_pinned(tmp_path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "domain.yml").write_text(
         'responses:\n  utter_greet:\n    - text: "Chào"\n      buttons:\n'
-        '        - title: "Quên mật khẩu"\n          payload: "/faq/forgot_password"\n', encoding="utf-8")
+        '        - title: "Quên mật khẩu"\n          payload: "/faq/forgot_password"\n',
+        encoding="utf-8",
+    )
     (tmp_path / "data" / "broken.yml").write_text("responses: [unclosed", encoding="utf-8")
     payloads = list(known_payloads(tmp_path))
     assert "/faq/forgot_password" in payloads

@@ -28,8 +28,9 @@ def stack(request: pytest.FixtureRequest) -> Any:
 
 def _post(stack: Any, update: dict, secret: str | None = None) -> requests.Response:
     secret = stack.env["TELEGRAM_WEBHOOK_SECRET"] if secret is None else secret
-    return requests.post(f"{stack.url}/webhooks/telegram/webhook", json=update,
-                         headers={SECRET_HEADER: secret}, timeout=10)
+    return requests.post(
+        f"{stack.url}/webhooks/telegram/webhook", json=update, headers={SECRET_HEADER: secret}, timeout=10
+    )
 
 
 def _titles(message: dict) -> list[str]:
@@ -38,8 +39,9 @@ def _titles(message: dict) -> list[str]:
 
 
 def _greeting(stack: Any, chat: int) -> dict:
-    stack.telegram.wait_for(lambda api: any("Quên mật khẩu" in _titles(m) for m in api.sent_messages(chat)),
-                            timeout=60)
+    stack.telegram.wait_for(
+        lambda api: any("Quên mật khẩu" in _titles(m) for m in api.sent_messages(chat)), timeout=60
+    )
     return next(m for m in stack.telegram.sent_messages(chat) if "Quên mật khẩu" in _titles(m))
 
 
@@ -80,8 +82,11 @@ def test_rasa_execute_pushes_through_the_telegram_output(stack: Any) -> None:
     assert _post(stack, updates.text(chat, "cam on ban")).status_code == 200
     stack.telegram.wait_for_messages(chat, 2, timeout=60)  # session welcome + you're welcome
     stack.telegram.reset()
-    response = requests.post(f"{stack.url}/conversations/tg-{chat}/execute",
-                             params={"output_channel": "telegram", "token": stack.api_token},
-                             json={"name": "utter_greet"}, timeout=60)
+    response = requests.post(
+        f"{stack.url}/conversations/tg-{chat}/execute",
+        params={"output_channel": "telegram", "token": stack.api_token},
+        json={"name": "utter_greet"},
+        timeout=60,
+    )
     assert response.status_code == 200, response.text
     assert _greeting(stack, chat)["text"].startswith("Chào bạn! Bạn cần Trợ lý VssID hỗ trợ gì")

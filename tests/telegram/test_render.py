@@ -24,8 +24,10 @@ from tests.fakes.fake_telegram_api import parse_telegram_html
         ("Gọi **1900.9068** ngay", "Gọi <b>1900.9068</b> ngay"),
         ("**<b>**", "<b>&lt;b&gt;</b>"),
         ("Mã `OTP` & mật khẩu", "Mã <code>OTP</code> &amp; mật khẩu"),
-        ("[Tải VssID](https://vssid.vn/?a=1&b=\"2\")",
-         '<a href="https://vssid.vn/?a=1&amp;b=&quot;2&quot;">Tải VssID</a>'),
+        (
+            '[Tải VssID](https://vssid.vn/?a=1&b="2")',
+            '<a href="https://vssid.vn/?a=1&amp;b=&quot;2&quot;">Tải VssID</a>',
+        ),
         ("[lạ](javascript:alert(1))", "[lạ](javascript:alert(1))"),
         ("2 * 3 = 6, *không* đậm", "2 * 3 = 6, *không* đậm"),
     ],
@@ -70,9 +72,11 @@ def test_inline_keyboard_maps_payloads_to_short_callback_data() -> None:
     payloads = ButtonPayloads()
     long_payload = '/inform{"location": "Bảo hiểm xã hội Thành phố Hồ Chí Minh, Quận Bình Thạnh"}'
     markup = inline_keyboard(
-        [{"title": "Bình Thạnh", "payload": long_payload},
-         {"title": "Trang chủ", "url": "https://baohiemxahoi.gov.vn"},
-         {"title": "Không có payload"}],
+        [
+            {"title": "Bình Thạnh", "payload": long_payload},
+            {"title": "Trang chủ", "url": "https://baohiemxahoi.gov.vn"},
+            {"title": "Không có payload"},
+        ],
         payloads.to_id,
     )
     assert markup is not None

@@ -14,21 +14,35 @@ from vssid.settings import PROJECT_ROOT
 
 
 def _env(harness: Harness, **extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TELEGRAM_TOKEN": TOKEN,
-            "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE_URL": harness.api.base_url,
-            "RASA_URL": harness.url, **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "TELEGRAM_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_BASE_URL": harness.api.base_url,
+        "RASA_URL": harness.url,
+        **extra,
+    }
 
 
 def _script(name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / name), *args], env=env,
-                          capture_output=True, text=True, timeout=60, cwd=PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / name), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT_ROOT,
+    )
 
 
 def test_webhook_script_registers_url_secret_and_commands(tg: Harness) -> None:
     result = _script("telegram_webhook.py", "--url", "https://bot.example.vn/", env=_env(tg))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Webhook set: https://bot.example.vn/webhooks/telegram/webhook " \
-                                    "(pending updates: 0)"
+    assert (
+        result.stdout.strip() == "Webhook set: https://bot.example.vn/webhooks/telegram/webhook "
+        "(pending updates: 0)"
+    )
     assert tg.api.webhook["url"] == "https://bot.example.vn/webhooks/telegram/webhook"
     assert tg.api.webhook["secret_token"] == SECRET
     assert tg.api.webhook["allowed_updates"] == ["message", "edited_message", "callback_query"]
@@ -39,8 +53,9 @@ def test_webhook_script_registers_url_secret_and_commands(tg: Harness) -> None:
     assert result.returncode == 0 and tg.api.webhook == {}
 
 
-@pytest.mark.parametrize(("variable", "value"),
-                         [("TELEGRAM_TOKEN", ""), ("TELEGRAM_WEBHOOK_SECRET", "có dấu")])
+@pytest.mark.parametrize(
+    ("variable", "value"), [("TELEGRAM_TOKEN", ""), ("TELEGRAM_WEBHOOK_SECRET", "có dấu")]
+)
 def test_webhook_script_refuses_without_configuration(tg: Harness, variable: str, value: str) -> None:
     env = _env(tg, **{variable: value})
     result = _script("telegram_webhook.py", "--url", "https://bot.example.vn", env=env)
@@ -55,12 +70,21 @@ def test_polling_feeds_updates_to_the_webhook_in_order(tg: Harness) -> None:
     tg.api.push_update(second)
     process = subprocess.Popen(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "telegram_polling.py"), "--timeout", "1"],
-        env=_env(tg), cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env=_env(tg),
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         messages = tg.api.wait_for_messages(chat, 2, timeout=30)
         assert [m["text"] for m in messages] == ["Bạn vừa gửi: một", "Bạn vừa gửi: hai lần"]
-        tg.api.wait_for(lambda api: any(int(c.params.get("offset", 0)) == second["update_id"] + 1
-                                        for c in api.calls_to("getUpdates")), timeout=10)
+        tg.api.wait_for(
+            lambda api: any(
+                int(c.params.get("offset", 0)) == second["update_id"] + 1 for c in api.calls_to("getUpdates")
+            ),
+            timeout=10,
+        )
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)

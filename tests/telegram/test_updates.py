@@ -28,8 +28,12 @@ def parse(data: dict):
         (updates.text(CHAT, "/start@vssid_test_bot ref123"), Kind.MESSAGE, "start", "/greet"),
         (updates.text(CHAT, "/help"), Kind.HELP, "help", ""),
         (updates.text(CHAT, "/HELP"), Kind.HELP, "help", ""),
-        (updates.text(CHAT, '/lookup_bhxh_code{"bhxh_code": "0123456789"}'), Kind.MESSAGE, "text",
-         'lookup_bhxh_code{"bhxh_code": "0123456789"}'),
+        (
+            updates.text(CHAT, '/lookup_bhxh_code{"bhxh_code": "0123456789"}'),
+            Kind.MESSAGE,
+            "text",
+            'lookup_bhxh_code{"bhxh_code": "0123456789"}',
+        ),
         (updates.text(CHAT, "/"), Kind.IGNORE, "empty_command", ""),
         (updates.sticker(CHAT), Kind.REPLY, "sticker", texts.NON_TEXT),
         (updates.photo(CHAT), Kind.REPLY, "photo", texts.NON_TEXT),
@@ -55,9 +59,14 @@ def test_parse_update(data: dict, kind: Kind, reason: str, text: str) -> None:
 
 
 def test_private_service_message_is_ignored() -> None:
-    data = updates.update(message={"message_id": 1, "date": 0, "chat": {"id": CHAT, "type": "private"},
-                                   "pinned_message": {"message_id": 2, "date": 0,
-                                                      "chat": {"id": CHAT, "type": "private"}}})
+    data = updates.update(
+        message={
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": CHAT, "type": "private"},
+            "pinned_message": {"message_id": 2, "date": 0, "chat": {"id": CHAT, "type": "private"}},
+        }
+    )
     assert parse(data).kind is Kind.IGNORE
 
 

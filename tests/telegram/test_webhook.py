@@ -28,9 +28,12 @@ def test_wrong_or_missing_secret_is_refused(tg: Harness, secret: str | None) -> 
 def test_body_that_is_not_an_update_is_rejected(tg: Harness) -> None:
     import requests
 
-    response = requests.post(tg.webhook, data=b"not json", timeout=5,
-                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
-                                      "Content-Type": "application/json"})
+    response = requests.post(
+        tg.webhook,
+        data=b"not json",
+        timeout=5,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert tg.post({"message": {}}).status_code == 400
 
@@ -158,9 +161,11 @@ def test_non_text_updates_get_a_polite_answer(tg: Harness, make_update, reply: s
     assert tg.received_by(chat) == []
 
 
-@pytest.mark.parametrize("make_update", [updates.group_join, updates.my_chat_member,
-                                         lambda chat: updates.text(chat, "chào cả nhóm")],
-                         ids=["group_join", "my_chat_member", "group_text"])
+@pytest.mark.parametrize(
+    "make_update",
+    [updates.group_join, updates.my_chat_member, lambda chat: updates.text(chat, "chào cả nhóm")],
+    ids=["group_join", "my_chat_member", "group_text"],
+)
 def test_group_events_are_ignored(tg: Harness, make_update) -> None:
     group = -1_001_234_567_890
     assert tg.post(make_update(group)).status_code == 200
@@ -238,8 +243,17 @@ def test_output_channel_pushes_to_a_conversation(tg: Harness) -> None:
     chat = tg.new_chat()
     output = tg.channel.get_output_channel()
     assert output is not None and output.name() == "telegram"
-    asyncio.run(send_to_chat(f"tg-{chat}", [{"text": "Nhân viên: chào bạn, tôi là Hà.",
-                                             "buttons": [{"title": "Cảm ơn", "payload": "/thank"}]}]))
+    asyncio.run(
+        send_to_chat(
+            f"tg-{chat}",
+            [
+                {
+                    "text": "Nhân viên: chào bạn, tôi là Hà.",
+                    "buttons": [{"title": "Cảm ơn", "payload": "/thank"}],
+                }
+            ],
+        )
+    )
     [message] = tg.api.wait_for_messages(chat, 1)
     assert message["text"] == "Nhân viên: chào bạn, tôi là Hà."
     [(_, data)] = _keyboard(message)

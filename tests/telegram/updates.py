@@ -22,8 +22,13 @@ def _chat(chat_id: int) -> dict[str, Any]:
 
 
 def _message(chat_id: int, **content: Any) -> dict[str, Any]:
-    return {"message_id": next(_message_ids), "from": _user(chat_id), "chat": _chat(chat_id),
-            "date": int(time.time()), **content}
+    return {
+        "message_id": next(_message_ids),
+        "from": _user(chat_id),
+        "chat": _chat(chat_id),
+        "date": int(time.time()),
+        **content,
+    }
 
 
 def update(**body: Any) -> dict[str, Any]:
@@ -38,9 +43,21 @@ def text(chat_id: int, value: str) -> dict[str, Any]:
 
 
 def sticker(chat_id: int) -> dict[str, Any]:
-    return update(message=_message(chat_id, sticker={
-        "file_id": "CAACAgIAAxkBAAIB", "file_unique_id": "AgADAQ", "type": "regular",
-        "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍"}))
+    return update(
+        message=_message(
+            chat_id,
+            sticker={
+                "file_id": "CAACAgIAAxkBAAIB",
+                "file_unique_id": "AgADAQ",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": "👍",
+            },
+        )
+    )
 
 
 def photo(chat_id: int, caption: str | None = None) -> dict[str, Any]:
@@ -56,24 +73,51 @@ def edited(chat_id: int, value: str) -> dict[str, Any]:
 
 def group_join(chat_id: int) -> dict[str, Any]:
     joined = {"id": 8_000_000_001, "is_bot": False, "first_name": "Minh"}
-    return update(message=_message(chat_id, new_chat_members=[joined], new_chat_member=joined,
-                                   new_chat_participant=joined))
+    return update(
+        message=_message(
+            chat_id, new_chat_members=[joined], new_chat_member=joined, new_chat_participant=joined
+        )
+    )
 
 
 def my_chat_member(chat_id: int) -> dict[str, Any]:
-    return update(my_chat_member={
-        "chat": _chat(chat_id), "from": _user(chat_id), "date": int(time.time()),
-        "old_chat_member": {"status": "left", "user": BOT},
-        "new_chat_member": {"status": "member", "user": BOT}})
+    return update(
+        my_chat_member={
+            "chat": _chat(chat_id),
+            "from": _user(chat_id),
+            "date": int(time.time()),
+            "old_chat_member": {"status": "left", "user": BOT},
+            "new_chat_member": {"status": "member", "user": BOT},
+        }
+    )
 
 
 def callback(chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
-    message = {"message_id": message_id, "from": BOT, "chat": _chat(chat_id), "date": int(time.time()),
-               "text": "…"}
-    return update(callback_query={"id": f"cq{next(_ids)}", "from": _user(chat_id), "chat_instance": "-77",
-                                  "message": message, "data": data})
+    message = {
+        "message_id": message_id,
+        "from": BOT,
+        "chat": _chat(chat_id),
+        "date": int(time.time()),
+        "text": "…",
+    }
+    return update(
+        callback_query={
+            "id": f"cq{next(_ids)}",
+            "from": _user(chat_id),
+            "chat_instance": "-77",
+            "message": message,
+            "data": data,
+        }
+    )
 
 
 def inline_callback(chat_id: int, data: str) -> dict[str, Any]:
-    return update(callback_query={"id": f"cq{next(_ids)}", "from": _user(chat_id), "chat_instance": "-77",
-                                  "inline_message_id": "AAAAA", "data": data})
+    return update(
+        callback_query={
+            "id": f"cq{next(_ids)}",
+            "from": _user(chat_id),
+            "chat_instance": "-77",
+            "inline_message_id": "AAAAA",
+            "data": data,
+        }
+    )

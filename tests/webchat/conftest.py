@@ -44,8 +44,9 @@ class WebSession:
         return f"web-{self.session_id}"
 
     def send(self, text: str, **body) -> requests.Response:
-        return requests.post(f"{self.base}/message", json={"text": text, **body}, headers=self.headers,
-                             timeout=60)
+        return requests.post(
+            f"{self.base}/message", json={"text": text, **body}, headers=self.headers, timeout=60
+        )
 
     def history(self) -> dict:
         response = requests.get(f"{self.base}/history", headers=self.headers, timeout=30)
@@ -59,18 +60,30 @@ def web_session(fake_rasa: FakeRasa) -> WebSession:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2, "locale": "vi-VN"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "locale": "vi-VN",
+}
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium package is not installed (/usr/bin/chromium): "
-                    "run `make setup-browser`")
+        pytest.skip(
+            "Debian's chromium package is not installed (/usr/bin/chromium): run `make setup-browser`"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -117,7 +130,10 @@ class Widget:
     def wait_for_more_bot_messages(self, count: int, timeout: float = 30_000) -> None:
         self.page.wait_for_function(
             "([n]) => document.querySelector('#vssid-webchat').shadowRoot"
-            ".querySelectorAll('.msg-bot').length > n", arg=[count], timeout=timeout)
+            ".querySelectorAll('.msg-bot').length > n",
+            arg=[count],
+            timeout=timeout,
+        )
 
     def quick_reply(self, title: str) -> Any:
         return self.page.locator(".quick-reply", has_text=title)

@@ -42,8 +42,12 @@ def scripted_replies(text: str) -> list[dict[str, Any]]:
     """What the fake bot answers to `text` (BotUttered keyword arguments)."""
     lowered = text.lower()
     if text == "/greet":
-        return [{"text": "Xin chào! Tôi là Trợ lý VssID. Bạn cần hỗ trợ gì ạ?",
-                 "data": {"buttons": GREETING_BUTTONS}}]
+        return [
+            {
+                "text": "Xin chào! Tôi là Trợ lý VssID. Bạn cần hỗ trợ gì ạ?",
+                "data": {"buttons": GREETING_BUTTONS},
+            }
+        ]
     if "quên mật khẩu" in lowered or text == "/faq/forgot_password":
         return [{"text": FORGOT_PASSWORD}, {"text": "Bạn còn cần hỗ trợ gì nữa không ạ?"}]
     if text == "/request_human":
@@ -62,14 +66,21 @@ class ScriptedAgent:
 
     def __init__(self, tracker_db: Path) -> None:
         self.tracker_store = FailSafeTrackerStore(
-            SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db)))
+            SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db))
+        )
 
     async def handle_message(self, message: UserMessage) -> None:
         if message.text == "chậm":  # a slow answer, to see the typing indicator
             await asyncio.sleep(1.5)
         tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
-        tracker.update(UserUttered(message.text, input_channel=message.input_channel,
-                                   message_id=message.message_id, metadata=message.metadata))
+        tracker.update(
+            UserUttered(
+                message.text,
+                input_channel=message.input_channel,
+                message_id=message.message_id,
+                metadata=message.metadata,
+            )
+        )
         for reply in scripted_replies(message.text or ""):
             bot = BotUttered(**reply)
             tracker.update(bot)

@@ -72,8 +72,10 @@ def test_sessions_are_issued_by_the_server(fake_rasa: FakeRasa) -> None:
     [
         ("no credentials", lambda own, other: {}),
         ("no token", lambda own, other: {"X-Webchat-Session": own.session_id}),
-        ("another session's token",
-         lambda own, other: {**own.headers, "Authorization": f"Bearer {other.token}"}),
+        (
+            "another session's token",
+            lambda own, other: {**own.headers, "Authorization": f"Bearer {other.token}"},
+        ),
         ("a chosen session id", lambda own, other: {**own.headers, "X-Webchat-Session": "A" * 32}),
         ("token not as bearer", lambda own, other: {**own.headers, "Authorization": own.token}),
     ],
@@ -135,8 +137,9 @@ def test_a_message_pushed_from_outside_reaches_the_long_poll(
     cursor = web_session.send("xin chào").json()["cursor"]
     threading.Timer(0.5, fake_rasa.push, args=(web_session.sender_id, "Nhân viên: chào bạn!")).start()
     started = time.monotonic()
-    response = requests.get(f"{web_session.base}/events", params={"after": cursor},
-                            headers=web_session.headers, timeout=30)
+    response = requests.get(
+        f"{web_session.base}/events", params={"after": cursor}, headers=web_session.headers, timeout=30
+    )
     assert texts(response.json()) == [("bot", "Nhân viên: chào bạn!")]
     assert time.monotonic() - started < fake_rasa.settings.poll_timeout
 
@@ -146,8 +149,9 @@ def test_the_long_poll_answers_empty_when_nothing_arrives(
 ) -> None:
     cursor = web_session.send("xin chào").json()["cursor"]
     started = time.monotonic()
-    page = requests.get(f"{web_session.base}/events", params={"after": cursor},
-                        headers=web_session.headers, timeout=30).json()
+    page = requests.get(
+        f"{web_session.base}/events", params={"after": cursor}, headers=web_session.headers, timeout=30
+    ).json()
     assert page == {"events": [], "cursor": cursor, "reset": False}
     assert time.monotonic() - started >= fake_rasa.settings.poll_timeout
 
@@ -164,8 +168,9 @@ def test_the_long_poll_answers_empty_when_nothing_arrives(
     ],
 )
 def test_invalid_messages_are_refused(web_session: WebSession, body: dict[str, Any], detail: str) -> None:
-    response = requests.post(f"{web_session.base}/message", json=body, headers=web_session.headers,
-                             timeout=10)
+    response = requests.post(
+        f"{web_session.base}/message", json=body, headers=web_session.headers, timeout=10
+    )
     assert response.status_code == 400
     assert detail in response.json()["detail"]
 
@@ -180,9 +185,15 @@ def test_a_failing_bot_answers_500(web_session: WebSession) -> None:
     "body, expected",
     [
         ({"text": " xin chào "}, Incoming(text="xin chào")),
-        ({"text": "/request_human", "title": " Gặp nhân viên ", "after": 4, "message_id": "abcdefgh"},
-         Incoming(text="/request_human", after=4, message_id="abcdefgh",
-                  metadata={"webchat": {"title": "Gặp nhân viên"}})),
+        (
+            {"text": "/request_human", "title": " Gặp nhân viên ", "after": 4, "message_id": "abcdefgh"},
+            Incoming(
+                text="/request_human",
+                after=4,
+                message_id="abcdefgh",
+                metadata={"webchat": {"title": "Gặp nhân viên"}},
+            ),
+        ),
         ({"text": "/greet", "hidden": True}, Incoming(text="/greet", metadata={"webchat": {"hidden": True}})),
         ({"text": "/greet", "hidden": "yes", "title": ""}, Incoming(text="/greet")),
     ],
@@ -196,8 +207,13 @@ def test_credentials_entry_configures_the_channel(monkeypatch: pytest.MonkeyPatc
     credentials = yaml.safe_load(Path(PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
     channel = WebChatInput.from_credentials(credentials["connectors.webchat.WebChatInput"])
     assert isinstance(channel, WebChatInput)
-    assert channel.settings == WebChatSettings(poll_timeout=25.0, poll_interval=1.0, history_limit=100,
-                                               max_message_length=1000, start_payload="/greet")
+    assert channel.settings == WebChatSettings(
+        poll_timeout=25.0,
+        poll_interval=1.0,
+        history_limit=100,
+        max_message_length=1000,
+        start_payload="/greet",
+    )
 
 
 def test_output_channel_for_pushed_messages_sends_nothing_itself() -> None:
@@ -238,8 +254,9 @@ def test_two_replicas_sharing_secret_and_tracker_store_serve_one_conversation(
         assert texts(page)[0] == ("user", "quên mật khẩu")
         assert texts(session.history()) == texts(page)  # read back on the first
         threading.Timer(0.3, second.push, args=(session.sender_id, "Tổng đài viên: xin chào")).start()
-        later = requests.get(f"{session.base}/events", params={"after": page["cursor"]},
-                             headers=session.headers, timeout=30).json()
+        later = requests.get(
+            f"{session.base}/events", params={"after": page["cursor"]}, headers=session.headers, timeout=30
+        ).json()
         assert texts(later) == [("bot", "Tổng đài viên: xin chào")]  # pushed via the second
     finally:
         first.stop()

@@ -25,7 +25,7 @@ def kb_answer(topic: str) -> tuple[str, str]:
     answer = yaml.safe_load((PROJECT_ROOT / "kb" / f"{topic}.yml").read_text(encoding="utf-8"))["answer"]
     lines = [line.strip() for line in answer.splitlines() if line.strip()]
     first_step = next(line for line in lines if line.startswith("1. "))
-    return lines[0], first_step[len("1. "):]
+    return lines[0], first_step[len("1. ") :]
 
 
 @pytest.fixture
@@ -70,8 +70,12 @@ def test_script_is_shown_as_text(widget: Widget) -> None:
     assert widget.user.last.inner_text() == SCRIPT
     widget.page.wait_for_timeout(500)
     assert widget.dialogs == []
-    assert widget.page.evaluate(
-        "() => document.querySelector('#vssid-webchat').shadowRoot.querySelectorAll('script').length") == 0
+    assert (
+        widget.page.evaluate(
+            "() => document.querySelector('#vssid-webchat').shadowRoot.querySelectorAll('script').length"
+        )
+        == 0
+    )
 
 
 def test_a_message_pushed_through_the_rasa_api_appears(widget: Widget, rasa_stack: Any) -> None:
@@ -83,7 +87,8 @@ def test_a_message_pushed_through_the_rasa_api_appears(widget: Widget, rasa_stac
     response = requests.post(
         f"{rasa_stack.url}/conversations/{sender_id}/execute",
         params={"output_channel": "webchat", "token": rasa_stack.api_token},
-        json={"name": "utter_goodbye"}, timeout=30,
+        json={"name": "utter_goodbye"},
+        timeout=30,
     )
     response.raise_for_status()
     assert "messages" not in response.json()  # Rasa used the channel's own output, not a collector

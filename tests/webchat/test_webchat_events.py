@@ -22,27 +22,60 @@ def bot(text: str | None, **extra: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "event, expected",
     [
-        (user("quên mật khẩu"),
-         {"seq": 7, "type": "user", "text": "quên mật khẩu", "timestamp": 1.0, "message_id": "m1"}),
-        (user("/faq/forgot_password", metadata={"webchat": {"title": "Quên mật khẩu"}}),
-         {"seq": 7, "type": "user", "text": "Quên mật khẩu", "timestamp": 1.0, "message_id": "m1"}),
+        (
+            user("quên mật khẩu"),
+            {"seq": 7, "type": "user", "text": "quên mật khẩu", "timestamp": 1.0, "message_id": "m1"},
+        ),
+        (
+            user("/faq/forgot_password", metadata={"webchat": {"title": "Quên mật khẩu"}}),
+            {"seq": 7, "type": "user", "text": "Quên mật khẩu", "timestamp": 1.0, "message_id": "m1"},
+        ),
         (user("/greet", metadata={"webchat": {"hidden": True}}), None),
         (user("", metadata={}), None),
-        (bot("Xin chào!", data={"buttons": BUTTONS}),
-         {"seq": 7, "type": "bot", "text": "Xin chào!", "timestamp": 2.0, "buttons": BUTTONS}),
-        (bot("Chọn:", data={"quick_replies": [{"title": "Có", "payload": "/affirm",
-                                               "content_type": "text"}]}),
-         {"seq": 7, "type": "bot", "text": "Chọn:", "timestamp": 2.0,
-          "buttons": [{"title": "Có", "payload": "/affirm"}]}),
-        (bot(None, data={"image": "https://example.org/a.png"}),
-         {"seq": 7, "type": "bot", "text": "", "timestamp": 2.0, "buttons": [],
-          "image": "https://example.org/a.png"}),
+        (
+            bot("Xin chào!", data={"buttons": BUTTONS}),
+            {"seq": 7, "type": "bot", "text": "Xin chào!", "timestamp": 2.0, "buttons": BUTTONS},
+        ),
+        (
+            bot(
+                "Chọn:",
+                data={"quick_replies": [{"title": "Có", "payload": "/affirm", "content_type": "text"}]},
+            ),
+            {
+                "seq": 7,
+                "type": "bot",
+                "text": "Chọn:",
+                "timestamp": 2.0,
+                "buttons": [{"title": "Có", "payload": "/affirm"}],
+            },
+        ),
+        (
+            bot(None, data={"image": "https://example.org/a.png"}),
+            {
+                "seq": 7,
+                "type": "bot",
+                "text": "",
+                "timestamp": 2.0,
+                "buttons": [],
+                "image": "https://example.org/a.png",
+            },
+        ),
         (bot(None, data={"custom": {"x": 1}}), None),
         ({"event": "action", "name": "action_listen", "timestamp": 3.0}, None),
         ({"event": "session_started", "timestamp": 3.0}, None),
     ],
-    ids=["typed", "quick reply shows its label", "hidden start payload", "empty", "bot with buttons",
-         "quick replies", "image", "custom json only", "action", "session start"],
+    ids=[
+        "typed",
+        "quick reply shows its label",
+        "hidden start payload",
+        "empty",
+        "bot with buttons",
+        "quick replies",
+        "image",
+        "custom json only",
+        "action",
+        "session start",
+    ],
 )
 def test_display_event(event: dict[str, Any], expected: dict[str, Any] | None) -> None:
     assert display_event(7, event) == expected

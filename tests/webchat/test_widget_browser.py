@@ -28,7 +28,8 @@ def widget(phone: Any, fake_rasa: FakeRasa) -> Widget:
 
 def shadow_count(widget: Widget, selector: str) -> int:
     return widget.page.evaluate(
-        "s => document.querySelector('#vssid-webchat').shadowRoot.querySelectorAll(s).length", selector)
+        "s => document.querySelector('#vssid-webchat').shadowRoot.querySelectorAll(s).length", selector
+    )
 
 
 def test_bot_greets_with_quick_replies(widget: Widget) -> None:
@@ -118,7 +119,8 @@ def test_works_with_the_keyboard_only(widget: Widget) -> None:
     # Shift+Tab reaches the quick replies; Enter on one sends it and focus comes back to the input.
     keyboard.press("Shift+Tab")
     focused = page.evaluate(
-        "() => document.querySelector('#vssid-webchat').shadowRoot.activeElement.textContent")
+        "() => document.querySelector('#vssid-webchat').shadowRoot.activeElement.textContent"
+    )
     assert focused == "Gặp nhân viên"
     bots = widget.bot.count()
     keyboard.press("Enter")
@@ -158,7 +160,8 @@ def test_a_session_the_server_no_longer_accepts_is_replaced(phone: Any, fake_ras
     phone.goto(f"{fake_rasa.url}/webhooks/webchat/static/widget.css")  # same origin, to set storage
     key = f"vssid-webchat:{fake_rasa.url}/webhooks/webchat/"
     phone.evaluate(
-        "([k]) => localStorage.setItem(k, JSON.stringify({session_id: 'A'.repeat(32), token: 'x'}))", [key])
+        "([k]) => localStorage.setItem(k, JSON.stringify({session_id: 'A'.repeat(32), token: 'x'}))", [key]
+    )
     widget = Widget(phone, fake_rasa.url).open_demo()
     assert widget.bot.first.inner_text().startswith("Xin chào!")
     assert widget.session()["session_id"] != "A" * 32

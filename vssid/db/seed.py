@@ -571,7 +571,13 @@ class _Generator:
             ((2019, 1), (2020, 6), employers[4]),
         ]
         for (y1, m1), (y2, m2), employer in spells:
-            self._period(person, employer, date(y1, m1, 1), date(y2, m2, 1), CONTRIBUTION_KINDS if employer else (KIND_BHXH,))
+            self._period(
+                person,
+                employer,
+                date(y1, m1, 1),
+                date(y2, m2, 1),
+                CONTRIBUTION_KINDS if employer else (KIND_BHXH,),
+            )
         self._period(person, employers[5], date(2020, 7, 1), None)
         self._card(person, province, district, "DN", 4)
         self._benefit(

@@ -34,8 +34,13 @@ class Ticket(Base):
         sa.CheckConstraint("status IN ('open', 'assigned', 'resolved')", name="status"),
         sa.CheckConstraint("priority IN ('normal', 'high')", name="priority"),
         # The database, not the action, guarantees one active ticket per conversation.
-        sa.Index("uq_handoff_tickets_active_conversation", "conversation_id", unique=True,
-                 sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+        sa.Index(
+            "uq_handoff_tickets_active_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
         sa.Index("ix_handoff_tickets_status_created", "status", "created_at"),
     )
 
@@ -56,8 +61,9 @@ class Ticket(Base):
     resolved_at = sa.Column(UtcDateTime, nullable=True)
     rated_at = sa.Column(UtcDateTime, nullable=True)
 
-    messages = relationship("TicketMessage", back_populates="ticket", order_by="TicketMessage.id",
-                            cascade="all, delete-orphan")
+    messages = relationship(
+        "TicketMessage", back_populates="ticket", order_by="TicketMessage.id", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Ticket {self.id} {self.status} {self.channel}>"
@@ -69,8 +75,9 @@ class TicketMessage(Base):
     __tablename__ = "handoff_messages"
 
     id = sa.Column(sa.Integer, primary_key=True)
-    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("handoff_tickets.id", ondelete="CASCADE"),
-                          nullable=False, index=True)
+    ticket_id = sa.Column(
+        sa.Integer, sa.ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     author = sa.Column(sa.String(16), nullable=False)
     agent_name = sa.Column(sa.String(100), nullable=True)
     text = sa.Column(sa.Text, nullable=False)

@@ -33,10 +33,31 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RATING = "rating"
 # Folded rating phrases; read by vssid/services/tickets.py normalize_rating().
 RATING_PHRASES = (
-    "rất hài lòng", "hài lòng", "không hài lòng", "rất không hài lòng", "chưa hài lòng",
-    "tệ", "tệ quá", "quá tệ", "rất tệ", "kém", "chán", "tốt", "rất tốt", "khá tốt", "tuyệt vời",
-    "tuyệt", "xuất sắc", "ổn", "tạm được", "tạm ổn", "bình thường", "good", "bad",
-    *(f"{n} sao" for n in range(1, 6)), *(f"{n} điểm" for n in range(0, 11)),
+    "rất hài lòng",
+    "hài lòng",
+    "không hài lòng",
+    "rất không hài lòng",
+    "chưa hài lòng",
+    "tệ",
+    "tệ quá",
+    "quá tệ",
+    "rất tệ",
+    "kém",
+    "chán",
+    "tốt",
+    "rất tốt",
+    "khá tốt",
+    "tuyệt vời",
+    "tuyệt",
+    "xuất sắc",
+    "ổn",
+    "tạm được",
+    "tạm ổn",
+    "bình thường",
+    "good",
+    "bad",
+    *(f"{n} sao" for n in range(1, 6)),
+    *(f"{n} điểm" for n in range(0, 11)),
 )
 
 
@@ -65,8 +86,13 @@ class _DeterministicExtractor(GraphComponent, EntityExtractorMixin):
             if not text or text.startswith("/"):
                 continue  # button payloads carry their own entities
             entities = [
-                {"entity": s.entity, "value": s.value, "start": s.start, "end": s.end,
-                 "confidence_entity": 1.0}
+                {
+                    "entity": s.entity,
+                    "value": s.value,
+                    "start": s.start,
+                    "end": s.end,
+                    "confidence_entity": 1.0,
+                }
                 for s in self.spans(message)
             ]
             if entities:

@@ -26,8 +26,13 @@ class RetrievalPayloadHandler(GraphComponent):
     """Maps `/<retrieval_intent>/<response_key>` payloads to a certain prediction."""
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> RetrievalPayloadHandler:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RetrievalPayloadHandler:
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -45,9 +50,15 @@ def _set_prediction(message: Message, intent: str, key: str) -> None:
     selector = dict(message.get("response_selector") or {})
     selector.setdefault("all_retrieval_intents", [intent])
     selector[intent] = {
-        "response": {"id": None, "responses": None, "response_templates": None, "confidence": 1.0,
-                     "intent_response_key": full_key, "utter_action": f"utter_{full_key}",
-                     "template_name": f"utter_{full_key}"},
+        "response": {
+            "id": None,
+            "responses": None,
+            "response_templates": None,
+            "confidence": 1.0,
+            "intent_response_key": full_key,
+            "utter_action": f"utter_{full_key}",
+            "template_name": f"utter_{full_key}",
+        },
         "ranking": [{"id": None, "confidence": 1.0, "intent_response_key": full_key}],
     }
     message.set("response_selector", selector, add_to_output=True)

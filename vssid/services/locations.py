@@ -134,7 +134,9 @@ def resolve_location(text: str, gazetteer: Gazetteer | None = None) -> LocationM
     if not folded.strip():
         return None
     provinces = [
-        p for p in gazetteer.provinces if any(_mentions(folded, fold_words(name)) for name in (p.name, *p.aliases))
+        p
+        for p in gazetteer.provinces
+        if any(_mentions(folded, fold_words(name)) for name in (p.name, *p.aliases))
     ]
     named_codes = {p.code for p in provinces}
     districts = [

@@ -42,7 +42,9 @@ class TicketInfo:
     user_messages: int | None = None
 
     @classmethod
-    def of(cls, ticket: Ticket, *, user_messages: int | None = None, now: datetime | None = None) -> TicketInfo:
+    def of(
+        cls, ticket: Ticket, *, user_messages: int | None = None, now: datetime | None = None
+    ) -> TicketInfo:
         return cls(
             id=ticket.id,
             status=ticket.status,
@@ -140,7 +142,9 @@ class TicketService:
                 reason=reason,
                 transcript=transcript,
             )
-            return OpenedTicket(ticket_id=ticket.id, created=created, has_callback_phone=bool(ticket.callback_phone))
+            return OpenedTicket(
+                ticket_id=ticket.id, created=created, has_callback_phone=bool(ticket.callback_phone)
+            )
 
     def relay_user_message(self, *, conversation_id: str, text: str) -> tickets.RelayResult:
         with self._sessions() as session:
@@ -153,7 +157,9 @@ class TicketService:
     def set_callback_phone(self, *, conversation_id: str, phone: str) -> bool:
         """True when stored on the conversation's active ticket; InvalidInput for a bad number."""
         with self._sessions() as session:
-            return tickets.set_callback_phone(session, conversation_id=conversation_id, phone=phone) is not None
+            return (
+                tickets.set_callback_phone(session, conversation_id=conversation_id, phone=phone) is not None
+            )
 
     def take_undelivered_replies(self, *, conversation_id: str) -> list[AgentReply]:
         """Agent replies not yet shown to the user, oldest first, now marked delivered."""
@@ -188,7 +194,8 @@ class TicketService:
     def messages(self, *, ticket_id: int, after_id: int = 0) -> list[MessageInfo]:
         with self._sessions() as session:
             return [
-                MessageInfo.of(m) for m in tickets.ticket_messages(session, ticket_id=ticket_id, after_id=after_id)
+                MessageInfo.of(m)
+                for m in tickets.ticket_messages(session, ticket_id=ticket_id, after_id=after_id)
             ]
 
     def claim(self, *, ticket_id: int, agent: str) -> TicketInfo:

@@ -150,11 +150,36 @@ def looks_like_phone_attempt(text: str) -> bool:
 # --- ratings -------------------------------------------------------------------------------
 
 _STARS = re.compile(r"(\d+)\s*(sao|điểm|diem)")
-_BAD_WORDS = ("không hài lòng", "khong hai long", "chưa hài lòng", "chua hai long", "tệ", "te",
-              "kém", "kem", "chán", "bad", "chưa", "chua", "không", "khong")
+_BAD_WORDS = (
+    "không hài lòng",
+    "khong hai long",
+    "chưa hài lòng",
+    "chua hai long",
+    "tệ",
+    "te",
+    "kém",
+    "kem",
+    "chán",
+    "bad",
+    "chưa",
+    "chua",
+    "không",
+    "khong",
+)
 _NEUTRAL_WORDS = ("bình thường", "binh thuong", "tạm được", "tam duoc", "ổn", "on", "neutral")
-_GOOD_WORDS = ("hài lòng", "hai long", "tốt", "tot", "tuyệt", "tuyet", "xuất sắc", "xuat sac", "good",
-               "có", "co")
+_GOOD_WORDS = (
+    "hài lòng",
+    "hai long",
+    "tốt",
+    "tot",
+    "tuyệt",
+    "tuyet",
+    "xuất sắc",
+    "xuat sac",
+    "good",
+    "có",
+    "co",
+)
 
 
 def normalize_rating(value: str | None) -> str | None:
@@ -170,8 +195,11 @@ def normalize_rating(value: str | None) -> str | None:
         scale = 5 if unit == "sao" else 10
         return RATING_GOOD if score >= 0.8 * scale else RATING_BAD if score <= 0.4 * scale else RATING_NEUTRAL
     words = set(re.findall(r"\w+", text))
-    for candidates, rating in ((_BAD_WORDS, RATING_BAD), (_NEUTRAL_WORDS, RATING_NEUTRAL),
-                               (_GOOD_WORDS, RATING_GOOD)):
+    for candidates, rating in (
+        (_BAD_WORDS, RATING_BAD),
+        (_NEUTRAL_WORDS, RATING_NEUTRAL),
+        (_GOOD_WORDS, RATING_GOOD),
+    ):
         for phrase in candidates:
             if (" " in phrase and phrase in text) or phrase in words:
                 return rating
@@ -180,14 +208,14 @@ def normalize_rating(value: str | None) -> str | None:
 
 # --- bot side ------------------------------------------------------------------------------
 
+
 def priority_for(reason: str) -> str:
     return PRIORITY_HIGH if reason in _HIGH_PRIORITY_REASONS else PRIORITY_NORMAL
 
 
 def active_ticket(session: Session, *, conversation_id: str) -> Ticket | None:
     return session.scalars(
-        sa.select(Ticket).where(Ticket.conversation_id == conversation_id,
-                                Ticket.status.in_(ACTIVE_STATUSES))
+        sa.select(Ticket).where(Ticket.conversation_id == conversation_id, Ticket.status.in_(ACTIVE_STATUSES))
     ).first()
 
 
@@ -207,12 +235,23 @@ def open_ticket(
     if existing is not None:
         return existing, False
     now = now or utcnow()
-    ticket = Ticket(conversation_id=conversation_id, channel=channel or "", sender_id=sender_id,
-                    topic=topic[:500], reason=reason, priority=priority_for(reason), status=STATUS_OPEN,
-                    created_at=now, updated_at=now)
+    ticket = Ticket(
+        conversation_id=conversation_id,
+        channel=channel or "",
+        sender_id=sender_id,
+        topic=topic[:500],
+        reason=reason,
+        priority=priority_for(reason),
+        status=STATUS_OPEN,
+        created_at=now,
+        updated_at=now,
+    )
     for line in list(transcript)[-MAX_TRANSCRIPT_LINES:]:
-        ticket.messages.append(TicketMessage(author=line.author, text=_clip(mask_text(line.text)),
-                                             created_at=min(line.at or now, now)))
+        ticket.messages.append(
+            TicketMessage(
+                author=line.author, text=_clip(mask_text(line.text)), created_at=min(line.at or now, now)
+            )
+        )
     session.add(ticket)
     try:
         session.commit()
@@ -232,15 +271,21 @@ def append_user_message(session: Session, *, conversation_id: str, text: str) ->
     if ticket is None:
         return RelayResult(ticket_id=None, user_messages=0)
     now = utcnow()
-    session.add(TicketMessage(ticket_id=ticket.id, author=AUTHOR_USER, text=_clip(mask_text(text)),
-                              created_at=now))
+    session.add(
+        TicketMessage(ticket_id=ticket.id, author=AUTHOR_USER, text=_clip(mask_text(text)), created_at=now)
+    )
     ticket.updated_at = now
     session.commit()
     # Transcript lines copied at escalation are dated up to the ticket's creation; relayed ones after.
     count = session.scalar(
-        sa.select(sa.func.count()).select_from(TicketMessage).where(
-            TicketMessage.ticket_id == ticket.id, TicketMessage.author == AUTHOR_USER,
-            TicketMessage.created_at > ticket.created_at))
+        sa.select(sa.func.count())
+        .select_from(TicketMessage)
+        .where(
+            TicketMessage.ticket_id == ticket.id,
+            TicketMessage.author == AUTHOR_USER,
+            TicketMessage.created_at > ticket.created_at,
+        )
+    )
     return RelayResult(ticket_id=ticket.id, user_messages=int(count or 0))
 
 
@@ -264,9 +309,13 @@ def take_undelivered_replies(session: Session, *, conversation_id: str) -> list[
     Row locks (PostgreSQL) keep two concurrent deliveries from sending the same reply twice.
     """
     query = (
-        sa.select(TicketMessage).join(Ticket)
-        .where(Ticket.conversation_id == conversation_id, TicketMessage.author == AUTHOR_AGENT,
-               TicketMessage.delivered_at.is_(None))
+        sa.select(TicketMessage)
+        .join(Ticket)
+        .where(
+            Ticket.conversation_id == conversation_id,
+            TicketMessage.author == AUTHOR_AGENT,
+            TicketMessage.delivered_at.is_(None),
+        )
         .order_by(TicketMessage.id)
     )
     if _is_postgres(session):
@@ -282,8 +331,12 @@ def take_undelivered_replies(session: Session, *, conversation_id: str) -> list[
 def rate_latest_ticket(session: Session, *, conversation_id: str, rating: str) -> Ticket | None:
     """Store the rating on the conversation's latest resolved, not yet rated ticket."""
     ticket = session.scalars(
-        sa.select(Ticket).where(Ticket.conversation_id == conversation_id,
-                                Ticket.status == STATUS_RESOLVED, Ticket.rating.is_(None))
+        sa.select(Ticket)
+        .where(
+            Ticket.conversation_id == conversation_id,
+            Ticket.status == STATUS_RESOLVED,
+            Ticket.rating.is_(None),
+        )
         .order_by(Ticket.resolved_at.desc(), Ticket.id.desc())
     ).first()
     if ticket is None:
@@ -297,6 +350,7 @@ def rate_latest_ticket(session: Session, *, conversation_id: str, rating: str) -
 
 
 # --- agent side ----------------------------------------------------------------------------
+
 
 def list_queue(session: Session, *, include_resolved: bool = False, limit: int = 200) -> list[Ticket]:
     """Active tickets (or all), oldest first."""
@@ -315,9 +369,13 @@ def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
 
 def ticket_messages(session: Session, *, ticket_id: int, after_id: int = 0) -> list[TicketMessage]:
     get_ticket(session, ticket_id=ticket_id)
-    return list(session.scalars(
-        sa.select(TicketMessage).where(TicketMessage.ticket_id == ticket_id, TicketMessage.id > after_id)
-        .order_by(TicketMessage.id)))
+    return list(
+        session.scalars(
+            sa.select(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket_id, TicketMessage.id > after_id)
+            .order_by(TicketMessage.id)
+        )
+    )
 
 
 def claim_ticket(session: Session, *, ticket_id: int, agent: str) -> Ticket:
@@ -338,9 +396,11 @@ def claim_ticket(session: Session, *, ticket_id: int, agent: str) -> Ticket:
         session.commit()
     else:
         result = session.execute(
-            sa.update(Ticket).where(Ticket.id == ticket_id, Ticket.status == STATUS_OPEN)
+            sa.update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status == STATUS_OPEN)
             .values(status=STATUS_ASSIGNED, assigned_agent=agent, assigned_at=now, updated_at=now)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
         won = result.rowcount == 1
         ticket = session.get(Ticket, ticket_id, populate_existing=True)
@@ -363,8 +423,9 @@ def add_agent_reply(session: Session, *, ticket_id: int, agent: str, text: str) 
         session.rollback()
         raise conflict
     now = utcnow()
-    message = TicketMessage(ticket_id=ticket.id, author=AUTHOR_AGENT, agent_name=agent, text=text,
-                            created_at=now)
+    message = TicketMessage(
+        ticket_id=ticket.id, author=AUTHOR_AGENT, agent_name=agent, text=text, created_at=now
+    )
     session.add(message)
     ticket.updated_at = now
     session.commit()
@@ -396,6 +457,7 @@ def waiting_time(ticket: Ticket, *, now: datetime | None = None) -> timedelta:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
