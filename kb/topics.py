@@ -13,7 +13,7 @@ import yaml
 
 KB_DIR = Path(__file__).resolve().parent
 
-# Fixed by docs/TEAM.md: the retrieval intents are faq/<topic> for exactly these topics.
+# Fixed by docs/ARCHITECTURE.md: the retrieval intents are faq/<topic> for exactly these topics.
 TOPIC_NAMES: tuple[str, ...] = (
     "what_is_vssid",
     "app_features",
@@ -160,7 +160,7 @@ def _check_set(topics: Iterable[Topic]) -> list[str]:
     if missing := sorted(set(TOPIC_NAMES) - names):
         problems.append(f"missing topic files: {', '.join(f'{m}.yml' for m in missing)}")
     if extra := sorted(names - set(TOPIC_NAMES)):
-        problems.append(f"topics not in docs/TEAM.md: {', '.join(extra)}")
+        problems.append(f"topics not in docs/ARCHITECTURE.md: {', '.join(extra)}")
 
     seen: dict[str, str] = {}
     for t in topics:

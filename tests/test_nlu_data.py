@@ -74,7 +74,7 @@ def domain_intents() -> tuple[str, ...]:
 
 
 def _expected_intents() -> list[str]:
-    """Every intent of the domain, plus one faq/<topic> per FAQ topic of docs/TEAM.md."""
+    """Every intent of the domain, plus one faq/<topic> per FAQ topic of docs/ARCHITECTURE.md."""
     return list(domain_intents()) + [f"{RETRIEVAL_INTENT}/{t}" for t in TOPIC_NAMES]
 
 
