@@ -44,7 +44,9 @@ run: train ## Run the assistant: action server + Rasa server + web page (Ctrl-C 
 	$(PY) scripts/run.py
 
 shell: train ## Talk to the assistant in the terminal (rasa shell)
-	$(RASA) run actions --actions actions -p 5055 & pid=$$!; trap "kill $$pid" EXIT; \
+	@export ACTION_SERVER_TOKEN=$${ACTION_SERVER_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')}; \
+	  export OTP_SECRET=$${OTP_SECRET:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')}; \
+	  $(PY) -m vssid.action_server --port 5055 & pid=$$!; trap "kill $$pid" EXIT; \
 	  $(RASA) shell -m models --endpoints endpoints.yml
 
 test: setup setup-browser ## Run every test (validates data, trains if needed, unit + end-to-end + browser)

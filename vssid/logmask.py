@@ -11,6 +11,7 @@ import logging
 from vssid.privacy import mask_text
 
 _installed = False
+_FORMATTER = logging.Formatter()
 
 
 class MaskingFilter(logging.Filter):
@@ -22,6 +23,12 @@ class MaskingFilter(logging.Filter):
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Handlers format tracebacks after the filters ran; pre-format it masked (exception
+            # messages quote values, e.g. SQL parameters or a number that failed to parse).
+            record.exc_text = mask_text(_FORMATTER.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True
 
 
