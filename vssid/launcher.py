@@ -175,6 +175,16 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
 
+    def signal(self, name: str, signum: int) -> None:
+        """Send `signum` to process `name` ("rasa" or "actions") and its children (fault tests)."""
+        os.killpg(self._procs[name].pid, signum)
+
+    def stop_actions(self) -> None:
+        """Kill the action server alone (fault tests); `start_actions()` brings it back."""
+        proc = self._procs.pop("actions")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
     def restart(self) -> None:
         self.stop()
         self.start()

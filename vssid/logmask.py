@@ -7,6 +7,7 @@ number reaches a log. `install()` is called explicitly by our channels and the a
 from __future__ import annotations
 
 import logging
+import warnings
 
 from vssid.privacy import mask_text
 
@@ -42,4 +43,11 @@ def install() -> None:
     root.addFilter(mask)
     for handler in root.handlers:
         handler.addFilter(mask)
+    # Rasa reports unparsable `/intent{...}` payloads (their text included) through `warnings`.
+    show = warnings.showwarning
+
+    def show_masked(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202
+        show(mask_text(str(message)), category, filename, lineno, file, line)
+
+    warnings.showwarning = show_masked
     _installed = True

@@ -18,7 +18,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
 
-from vssid import remote_actions, settings
+from vssid import logmask, remote_actions, settings
 from vssid.db.engine import engine_options
 from vssid.startup import ensure_secret
 from vssid.tracker_privacy import cipher_for, restore_event, scrub_event
@@ -42,6 +42,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         logger.info("Tracker store: %s", urlsplit(url).scheme)
         self._cipher = cipher_for(ensure_secret("OTP_SECRET", "key of the tracker store's encrypted fields"))
         remote_actions.install()
+        logmask.install()
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         options = {**create_engine_kwargs(url), **engine_options(url)}  # Rasa's pool sizes + ours
         self.engine.dispose()

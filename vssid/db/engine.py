@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from vssid import settings
@@ -24,10 +24,11 @@ def engine_options(url: str) -> dict[str, Any]:
         return {"connect_args": {"check_same_thread": False, "timeout": timeout}, "hide_parameters": True}
     connect_args: dict[str, Any] = {}
     if url.startswith("postgresql"):
-        connect_args = {
-            "connect_timeout": max(1, int(timeout)),
-            "options": f"-c statement_timeout={int(timeout * 1000)} -c lock_timeout={int(timeout * 1000)}",
-        }
+        # connect_args replace the URL's own `options` (e.g. a search_path): keep those too.
+        existing = make_url(url).query.get("options", "")
+        existing = " ".join(existing) if isinstance(existing, tuple) else existing
+        limits = f"-c statement_timeout={int(timeout * 1000)} -c lock_timeout={int(timeout * 1000)}"
+        connect_args = {"connect_timeout": max(1, int(timeout)), "options": f"{existing} {limits}".strip()}
     # hide_parameters: error messages (logged) never quote a personal number bound to a query.
     return {"pool_pre_ping": True, "connect_args": connect_args, "hide_parameters": True}
 
