@@ -1,0 +1,133 @@
+"""Faults injected into the running stack: the action server frozen (SIGSTOP) or killed and
+restarted, PostgreSQL connections killed (pg_terminate_backend). The user always gets an answer
+within the action timeout, the assistant recovers by itself, and nothing is lost."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from tests.security.conftest import AN, Chat
+from vssid.db.engine import make_engine
+from vssid.db.tickets import Ticket
+from vssid.remote_actions import UNAVAILABLE_MESSAGE
+
+pytestmark = pytest.mark.e2e
+
+ASK = "thẻ bhyt của tôi còn hạn không"
+
+
+@contextmanager
+def frozen_action_server(rasa_stack: Any) -> Iterator[None]:
+    rasa_stack.stack.signal("actions", signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        rasa_stack.stack.signal("actions", signal.SIGCONT)
+
+
+@contextmanager
+def stopped_action_server(rasa_stack: Any) -> Iterator[None]:
+    rasa_stack.stack.stop_actions()
+    try:
+        yield
+    finally:
+        rasa_stack.stack.start_actions()
+
+
+def _healthy_answer(new_chat: Any) -> list[str]:
+    control = new_chat("control")
+    control.say("xin chào")
+    return control.say(ASK)
+
+
+@pytest.mark.parametrize("fault", [frozen_action_server, stopped_action_server], ids=["frozen", "killed"])
+def test_action_server_fault_gets_the_hotline_message_then_recovers(
+    rasa_stack: Any, new_chat: Any, fault: Any
+) -> None:
+    expected = _healthy_answer(new_chat)
+    assert expected and UNAVAILABLE_MESSAGE not in expected
+    chat = new_chat("fault")
+    chat.say("xin chào")
+    with fault(rasa_stack):
+        assert chat.say(ASK) == [UNAVAILABLE_MESSAGE]
+        assert chat.say(ASK) == [UNAVAILABLE_MESSAGE]  # every turn answers, none hangs
+    assert chat.say(ASK) == expected
+
+
+def test_a_fault_inside_the_verification_form_loses_no_otp(
+    rasa_stack: Any, new_chat: Any, records: Any
+) -> None:
+    chat = new_chat("fault-form")
+    chat.say("xin chào")
+    chat.say(ASK)
+    assert "09xx xxx 678" in chat.joined(AN)  # OTP sent, the form now waits for it
+    code = records.otp(bhxh_code=AN)
+    with frozen_action_server(rasa_stack):
+        assert chat.say(code) == [UNAVAILABLE_MESSAGE]  # the form ends; the code was not used
+    chat.say(ASK)
+    reply = chat.joined(AN)  # a new code, sent after the fault
+    assert "09xx xxx 678" in reply
+    assert "Thẻ BHYT số" in chat.joined(records.otp(bhxh_code=AN))
+
+
+def _kill_connections(admin_url: str, *databases: str) -> int:
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
+    with engine.connect() as conn:
+        killed = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = ANY(:names) AND pid <> pg_backend_pid()"
+            ),
+            {"names": list(databases)},
+        ).scalar_one()
+    engine.dispose()
+    return killed
+
+
+@pytest.fixture
+def kill_database_connections(rasa_stack: Any) -> Any:
+    url = rasa_stack.env["DATABASE_URL"]
+    if not url.startswith("postgresql"):
+        pytest.skip("the stack runs on SQLite (set TEST_DATABASE_URL)")
+    names = [sa.engine.make_url(rasa_stack.env[k]).database for k in ("DATABASE_URL", "TRACKER_STORE_URL")]
+    return lambda: _kill_connections(url, *names)
+
+
+@pytest.mark.postgres
+def test_killed_database_connections_lose_no_otp(
+    new_chat: Any, records: Any, kill_database_connections: Any
+) -> None:
+    chat = new_chat("pgkill")
+    chat.say("xin chào")
+    chat.say(ASK)
+    assert "09xx xxx 678" in chat.joined(AN)
+    code = records.otp(bhxh_code=AN)
+    assert kill_database_connections() >= 2  # Rasa's tracker store and the action server's pool
+    reply = chat.say(code)
+    assert UNAVAILABLE_MESSAGE not in reply
+    assert reply[0].startswith("Xác minh thành công") and any("Thẻ BHYT số" in t for t in reply)
+
+
+@pytest.mark.postgres
+def test_killed_database_connections_lose_no_handoff_message(
+    rasa_stack: Any, new_chat: Any, kill_database_connections: Any
+) -> None:
+    chat: Chat = new_chat("pgkill-handoff")
+    chat.say("xin chào")
+    chat.say("/request_human")
+    chat.say("/deny")  # no callback
+    assert kill_database_connections() >= 2
+    reply = chat.say("tin nhắn gửi ngay sau sự cố")
+    assert UNAVAILABLE_MESSAGE not in reply
+    engine = make_engine(rasa_stack.env["DATABASE_URL"])
+    with sessionmaker(bind=engine, future=True)() as session:
+        ticket = session.execute(sa.select(Ticket).where(Ticket.conversation_id == chat.sender)).scalar_one()
+        assert "tin nhắn gửi ngay sau sự cố" in [m.text for m in ticket.messages]
+    engine.dispose()
