@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint freeze \
+.PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint audit freeze \
         telegram-webhook telegram-polling agent-cli db clean
 
 help: ## List the targets
@@ -69,6 +69,15 @@ bench: train ## Latency/throughput and model-load benchmarks (see bench/RESULTS.
 lint: setup ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/.installed: requirements-audit.txt
+	@py=$$(scripts/find_python310.sh) || exit 1; [ -x $(AUDIT_VENV)/bin/python ] || $$py -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet -r requirements-audit.txt
+	touch $@
+
+audit: $(AUDIT_VENV)/.installed ## Known vulnerabilities of the pinned requirements (pip-audit; says so when offline)
+	$(AUDIT_VENV)/bin/python scripts/audit.py
 
 freeze: ## Re-pin requirements.txt from the venv
 	(echo "# Exact pins for Python 3.10 (pip freeze of the working venv). Update with: make freeze"; \
