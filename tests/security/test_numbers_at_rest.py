@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.security.conftest import AN, AN_CCCD, AN_PHONE, BINH, BINH_CCCD, LogTail
+from tests.security.conftest import AN, AN_CCCD, AN_PHONE, BINH, BINH_CCCD, Chat, LogTail
 from vssid.db.seed import DEMO_IDENTITIES
 from vssid.settings import PROJECT_ROOT
 
@@ -59,8 +59,6 @@ def _leaks(place: str, texts: list[str], otps: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def conversations(rasa_stack: Any, records: Any) -> dict[str, Any]:
     """The conversations of this module: look-ups, OTPs and a handoff, with numbers typed."""
-    from tests.security.conftest import Chat
-
     records.reset_demo_identities()
     logs = LogTail()
     otps: list[str] = []
