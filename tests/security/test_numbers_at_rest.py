@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from tests.security.conftest import AN, AN_CCCD, AN_PHONE, BINH, BINH_CCCD, Chat, LogTail
 from vssid.db.seed import DEMO_IDENTITIES
+from vssid.privacy import mask_text
 from vssid.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -170,3 +171,11 @@ def test_stack_logs_hold_no_personal_number(conversations: dict[str, Any]) -> No
         if re.search(rf"(?<!\d){number}(?!\d)", re.sub(r"(?<=\d)[\s.\-_()]{1,3}(?=\d)", "", line))
     ]
     assert leaks == []
+
+
+@pytest.mark.parametrize(
+    "text", ["sdt0912345678", "cccd 0791 9000 5678", "(091) 234 5678", "DN4010101234567", "mã 654321"]
+)
+def test_the_scan_sees_a_number_in_clear(text: str) -> None:
+    assert _leaks("self-test", [text], ["654321"]) != []
+    assert _leaks("self-test", [mask_text(text)], ["654321"]) == []
