@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from sqlalchemy.orm import sessionmaker
 
 from tests.security.conftest import AN, Chat
 from vssid.db.engine import make_engine
 from vssid.db.tickets import Ticket
 from vssid.remote_actions import UNAVAILABLE_MESSAGE
+from vssid.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -41,10 +43,19 @@ def stopped_action_server(rasa_stack: Any) -> Iterator[None]:
         rasa_stack.stack.start_actions()
 
 
+def _response(name: str) -> str:
+    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"][name][0][
+        "text"
+    ]
+
+
 def _healthy_answer(new_chat: Any) -> list[str]:
+    """What ASK gets when all is well (checked on a control conversation)."""
+    expected = [_response("utter_verification_needed"), _response("utter_ask_verification_identifier")]
     control = new_chat("control")
     control.say("xin chào")
-    return control.say(ASK)
+    assert control.say(ASK) == expected
+    return expected
 
 
 @pytest.mark.parametrize("fault", [frozen_action_server, stopped_action_server], ids=["frozen", "killed"])
