@@ -142,3 +142,37 @@ def test_killed_database_connections_lose_no_handoff_message(
         ticket = session.execute(sa.select(Ticket).where(Ticket.conversation_id == chat.sender)).scalar_one()
         assert "tin nhắn gửi ngay sau sự cố" in [m.text for m in ticket.messages]
     engine.dispose()
+
+
+@contextmanager
+def locked_verification_tables(database_url: str) -> Iterator[None]:
+    """Another client holds the verification tables (SQLite: the write lock of the file)."""
+    engine = sa.create_engine(database_url, future=True)
+    conn = engine.connect()
+    try:
+        if database_url.startswith("sqlite"):
+            conn.exec_driver_sql("BEGIN EXCLUSIVE")
+        else:
+            conn.begin()
+            conn.execute(
+                sa.text("LOCK TABLE otp_challenges, verifications, outbox_messages IN ACCESS EXCLUSIVE MODE")
+            )
+        yield
+    finally:
+        conn.rollback()
+        conn.close()
+        engine.dispose()
+
+
+def test_a_locked_database_gets_the_hotline_message_then_recovers(
+    rasa_stack: Any, new_chat: Any, records: Any
+) -> None:
+    chat = new_chat("dblock")
+    chat.say("xin chào")
+    chat.say(ASK)
+    with locked_verification_tables(rasa_stack.env["DATABASE_URL"]):
+        assert chat.say(AN) == [UNAVAILABLE_MESSAGE]  # the OTP could not be stored: none is sent
+    assert chat.say(ASK) == _healthy_answer(new_chat)
+    assert "09xx xxx 678" in chat.joined(AN)
+    reply = chat.say(records.otp(bhxh_code=AN))
+    assert reply[0].startswith("Xác minh thành công") and any("Thẻ BHYT số" in t for t in reply)

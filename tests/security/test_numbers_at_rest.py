@@ -110,7 +110,14 @@ def conversations(rasa_stack: Any, records: Any) -> dict[str, Any]:
 def _rows(url: str, query: str, **params: Any) -> list[tuple[Any, ...]]:
     engine = sa.create_engine(url, future=True)
     with engine.connect() as conn:
-        rows = [tuple(row) for row in conn.execute(sa.text(query), params)]
+        statement = sa.text(query).bindparams(
+            *(
+                sa.bindparam(name, expanding=True)
+                for name, value in params.items()
+                if isinstance(value, tuple)
+            )
+        )
+        rows = [tuple(row) for row in conn.execute(statement, params)]
     engine.dispose()
     return rows
 
