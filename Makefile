@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint freeze \
+.PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint audit freeze \
         telegram-webhook telegram-polling agent-cli db clean
 
 help: ## List the targets
@@ -44,7 +44,9 @@ run: train ## Run the assistant: action server + Rasa server + web page (Ctrl-C 
 	$(PY) scripts/run.py
 
 shell: train ## Talk to the assistant in the terminal (rasa shell)
-	$(RASA) run actions --actions actions -p 5055 & pid=$$!; trap "kill $$pid" EXIT; \
+	@export ACTION_SERVER_TOKEN=$${ACTION_SERVER_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')}; \
+	  export OTP_SECRET=$${OTP_SECRET:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')}; \
+	  $(PY) -m vssid.action_server --port 5055 & pid=$$!; trap "kill $$pid" EXIT; \
 	  $(RASA) shell -m models --endpoints endpoints.yml
 
 test: setup setup-browser ## Run every test (validates data, trains if needed, unit + end-to-end + browser)
@@ -67,6 +69,15 @@ bench: train ## Latency/throughput and model-load benchmarks (see bench/RESULTS.
 lint: setup ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/.installed: requirements-audit.txt
+	@py=$$(scripts/find_python310.sh) || exit 1; [ -x $(AUDIT_VENV)/bin/python ] || $$py -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet -r requirements-audit.txt
+	touch $@
+
+audit: $(AUDIT_VENV)/.installed ## Known vulnerabilities of the pinned requirements (pip-audit; says so when offline)
+	$(AUDIT_VENV)/bin/python scripts/audit.py
 
 freeze: ## Re-pin requirements.txt from the venv
 	(echo "# Exact pins for Python 3.10 (pip freeze of the working venv). Update with: make freeze"; \

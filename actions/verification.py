@@ -85,7 +85,9 @@ class ValidateVerificationForm(FormValidationAction):
     async def validate_verification_identifier(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "")
+        if value is None:  # reset by an action before the form started: nothing was typed
+            return {c.SLOT_VERIFICATION_IDENTIFIER: None}
+        text = str(value)
         if wants_to_cancel(tracker, text):
             return await self._cancel(dispatcher, tracker)
         try:
@@ -113,7 +115,9 @@ class ValidateVerificationForm(FormValidationAction):
     async def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "")
+        if value is None:  # reset by an action before the form started: nothing was typed
+            return {c.SLOT_OTP_CODE: None}
+        text = str(value)
         if wants_to_cancel(tracker, text):
             return await self._cancel(dispatcher, tracker)
         try:

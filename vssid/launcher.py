@@ -16,9 +16,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vssid import settings
 from vssid.settings import PROJECT_ROOT
 
 RASA = str(Path(sys.executable).with_name("rasa"))
+# Generated per start in development when unset, and passed to both processes; required elsewhere.
+PER_START_SECRETS = ("ACTION_SERVER_TOKEN", "OTP_SECRET")
 
 
 def free_port() -> int:
@@ -72,6 +75,9 @@ class Stack:
     def _environ(self) -> dict[str, str]:
         environ = {**os.environ, **self.env}
         environ.setdefault("RASA_API_TOKEN", secrets.token_urlsafe(24))
+        for name in PER_START_SECRETS:
+            if not environ.get(name) and settings.is_development():
+                environ[name] = self.env[name] = secrets.token_urlsafe(32)
         environ.setdefault("RASA_URL", self.url)
         environ.setdefault("PYTHONPATH", str(PROJECT_ROOT))
         environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -115,9 +121,17 @@ class Stack:
 
     def start_actions(self, timeout: float = 60) -> None:
         environ = self._environ()
-        self._spawn(
-            "actions", [RASA, "run", "actions", "--actions", "actions", "-p", str(self.action_port)], environ
-        )
+        # Our wrapper of rasa_sdk's app: loopback only, shared secret required (vssid/action_server.py).
+        args = [
+            sys.executable,
+            "-m",
+            "vssid.action_server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.action_port),
+        ]
+        self._spawn("actions", args, environ)
         _wait_http(f"{self.action_url}/health", self._procs["actions"], timeout, "action server")
 
     def start_rasa(self, timeout: float = 120) -> None:
@@ -160,6 +174,16 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+    def signal(self, name: str, signum: int) -> None:
+        """Send `signum` to process `name` ("rasa" or "actions") and its children (fault tests)."""
+        os.killpg(self._procs[name].pid, signum)
+
+    def stop_actions(self) -> None:
+        """Kill the action server alone (fault tests); `start_actions()` brings it back."""
+        proc = self._procs.pop("actions")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
     def restart(self) -> None:
         self.stop()

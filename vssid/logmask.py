@@ -7,10 +7,12 @@ number reaches a log. `install()` is called explicitly by our channels and the a
 from __future__ import annotations
 
 import logging
+import warnings
 
 from vssid.privacy import mask_text
 
 _installed = False
+_FORMATTER = logging.Formatter()
 
 
 class MaskingFilter(logging.Filter):
@@ -22,6 +24,12 @@ class MaskingFilter(logging.Filter):
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Handlers format tracebacks after the filters ran; pre-format it masked (exception
+            # messages quote values, e.g. SQL parameters or a number that failed to parse).
+            record.exc_text = mask_text(_FORMATTER.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True
 
 
@@ -35,4 +43,11 @@ def install() -> None:
     root.addFilter(mask)
     for handler in root.handlers:
         handler.addFilter(mask)
+    # Rasa reports unparsable `/intent{...}` payloads (their text included) through `warnings`.
+    show = warnings.showwarning
+
+    def show_masked(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202
+        show(mask_text(str(message)), category, filename, lineno, file, line)
+
+    warnings.showwarning = show_masked
     _installed = True

@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 
 _DIGITS = re.compile(r"\d")
-# Runs of 9+ digits (BHXH code, CMND/CCCD, phone), optionally with spaces, dots or dashes inside.
-_LONG_NUMBER = re.compile(r"(?<![\w])(?:\+?84|0)?\d(?:[ .\-]?\d){8,14}(?![\w])")
+# Runs of 9+ digits (BHXH code, CMND/CCCD, phone, the BHYT card number that ends with the BHXH
+# code), even glued to letters ("sdt0912345678", "DN4010123456789") and with up to three
+# spaces, dots, dashes, underscores or parentheses between digits ("0912  345  678",
+# "(091) 234 5678"). Slashes are not separators, so dates ("01/2015 - 12/2019") survive.
+_LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[ \t.\-_()]{0,3}\d){8,}(?!\d)")
+# A lone 6-digit run: an OTP as the user types it.
+_CODE = re.compile(r"(?<![\d.,])\d{6}(?![\d]|[.,]\d)")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*(@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
 
 
@@ -38,8 +43,10 @@ def mask_email(email: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Mask every long number and e-mail address inside free text (transcripts, logs)."""
+    """Mask every personal number (9+ digits), OTP-like 6-digit code and e-mail address inside
+    free text (tracker store, transcripts, logs)."""
     if not text:
         return text
     masked = _LONG_NUMBER.sub(lambda m: mask_number(m.group(0)), text)
+    masked = _CODE.sub("xxxxxx", masked)
     return mask_email(masked)

@@ -63,6 +63,38 @@ def rasa_api_token() -> str:
     return env("RASA_API_TOKEN")
 
 
+def action_server_token() -> str:
+    """Shared secret Rasa sends to the action server (header X-Action-Token); empty = unset."""
+    return env("ACTION_SERVER_TOKEN")
+
+
+def action_server_host() -> str:
+    """Interface the action server binds; loopback unless deliberately opened."""
+    return env("ACTION_SERVER_HOST", "127.0.0.1")
+
+
+def action_timeout_seconds() -> float:
+    """Upper bound of one call from Rasa to the action server."""
+    return float(env("ACTION_TIMEOUT_SECONDS", "4"))
+
+
+def db_timeout_seconds() -> float:
+    """Upper bound of one database statement (PostgreSQL statement_timeout, SQLite busy wait)."""
+    return float(env("DB_TIMEOUT_SECONDS", "3"))
+
+
+# --- deployment ----------------------------------------------------------------------------
+
+
+def vssid_env() -> str:
+    """`development` (default: secrets generated per start) or anything else (secrets required)."""
+    return env("VSSID_ENV", "development").strip().lower()
+
+
+def is_development() -> bool:
+    return vssid_env() in ("development", "dev", "test")
+
+
 # --- records and verification --------------------------------------------------------------
 
 
@@ -71,8 +103,14 @@ def otp_ttl_seconds() -> int:
 
 
 def otp_secret() -> str:
-    """Extra key mixed into stored OTP and audit hashes."""
+    """Server-side key: pepper of stored OTP and audit hashes, key of the tracker store's
+    encrypted form fields. Required outside development (see vssid.secrets)."""
     return env("OTP_SECRET")
+
+
+def outbox_retention_seconds() -> int:
+    """How long a delivered or expired outbox message keeps its body and full recipient."""
+    return int(env("OUTBOX_RETENTION_SECONDS", str(otp_ttl_seconds())))
 
 
 # --- escalation ----------------------------------------------------------------------------

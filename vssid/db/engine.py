@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from vssid import settings
@@ -15,17 +15,32 @@ _lock = threading.Lock()
 _sessionmakers: dict[str, sessionmaker] = {}
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """A 2.0-style engine for `url`, with the SQLite settings this project relies on."""
+def engine_options(url: str) -> dict[str, Any]:
+    """create_engine() options every engine of ours shares: bounded waits, dead connections
+    replaced on checkout (pool_pre_ping), so a restarted or killed database recovers by itself."""
+    timeout = settings.db_timeout_seconds()
     if url.startswith("sqlite"):
-        connect_args = kwargs.pop("connect_args", {})
-        # Actions run DB calls in worker threads (asyncio.to_thread); wait on locks, don't fail.
-        connect_args.setdefault("check_same_thread", False)
-        connect_args.setdefault("timeout", 30)
-        engine = create_engine(url, future=True, connect_args=connect_args, **kwargs)
+        # Actions run DB calls in worker threads (asyncio.to_thread); a lock waits `timeout` s, then fails.
+        return {"connect_args": {"check_same_thread": False, "timeout": timeout}, "hide_parameters": True}
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        # connect_args replace the URL's own `options` (e.g. a search_path): keep those too.
+        existing = make_url(url).query.get("options", "")
+        existing = " ".join(existing) if isinstance(existing, tuple) else existing
+        limits = f"-c statement_timeout={int(timeout * 1000)} -c lock_timeout={int(timeout * 1000)}"
+        connect_args = {"connect_timeout": max(1, int(timeout)), "options": f"{existing} {limits}".strip()}
+    # hide_parameters: error messages (logged) never quote a personal number bound to a query.
+    return {"pool_pre_ping": True, "connect_args": connect_args, "hide_parameters": True}
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """A 2.0-style engine for `url`, with the settings this project relies on (engine_options)."""
+    options = engine_options(url)
+    options["connect_args"].update(kwargs.pop("connect_args", {}))
+    engine = create_engine(url, future=True, **options, **kwargs)
+    if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, future=True, pool_pre_ping=True, **kwargs)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,6 +5,7 @@ downgrade REV        revert to REV ("base" drops every table)
 revision -m MSG      autogenerate a migration from the models
 current              print the applied revision(s)
 seed [--people N]    load the demo records, only into an empty database
+purge-outbox [--retention S]  mask codes and phones of delivered or expired outbox messages
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("current")
     seed_cmd = sub.add_parser("seed")
     seed_cmd.add_argument("--people", type=int, default=None, help="number of generated people")
+    purge = sub.add_parser("purge-outbox")
+    purge.add_argument("--retention", type=int, default=None, help="seconds (default: OTP lifetime)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -84,6 +87,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             summary = ", ".join(f"{table}={n}" for table, n in counts.items())
             print(f"Seeded in {time.perf_counter() - started:.1f} s: {summary}")
+    elif args.command == "purge-outbox":
+        from datetime import timedelta
+
+        from vssid.db.engine import get_sessionmaker
+        from vssid.services.audit import purge_outbox
+
+        retention = timedelta(seconds=args.retention) if args.retention is not None else None
+        with get_sessionmaker(args.url)() as session, session.begin():
+            count = purge_outbox(session, retention=retention)
+        print(f"Outbox: {count} message(s) masked.")
     return 0
 
 

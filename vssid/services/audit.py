@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vssid import settings
+from vssid.db.base import utcnow
 from vssid.db.verification import AuditEntry, OutboxMessage
-from vssid.privacy import mask_number
+from vssid.privacy import mask_number, mask_phone, mask_text
 
 # Audit events
 EVENT_LOOKUP_BHXH_CODE = "lookup_bhxh_code"
@@ -70,3 +72,24 @@ def enqueue_sms(
     if now is not None:
         message.created_at = now
     session.add(message)
+
+
+def purge_outbox(session: Session, *, now: datetime | None = None, retention: timedelta | None = None) -> int:
+    """Mask the code and the phone of outbox messages delivered, or older than `retention`
+    (default OUTBOX_RETENTION_SECONDS = the OTP lifetime): once a code can no longer be used, its
+    text and full recipient have no reason to rest. Adds to the caller's transaction; returns
+    how many messages were masked."""
+    now = now or utcnow()
+    retention = retention if retention is not None else timedelta(seconds=settings.outbox_retention_seconds())
+    rows = session.execute(
+        select(OutboxMessage).where(
+            or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.created_at <= now - retention),
+            OutboxMessage.recipient.not_like("%x%"),
+        )
+    ).scalars()
+    count = 0
+    for message in rows:
+        message.recipient = mask_phone(message.recipient)
+        message.body = mask_text(message.body)
+        count += 1
+    return count

@@ -158,6 +158,7 @@ def request_otp(
                 purpose=audit.PURPOSE_OTP,
                 now=now,
             )
+            audit.purge_outbox(session, now=now)  # on each send: earlier codes that expired
             audit.add_audit_entry(
                 session,
                 conversation_id=conversation_id,
