@@ -14,6 +14,7 @@ ACTION_LISTEN = "action_listen"
 UTTER_GREET = "utter_greet"
 UTTER_ASK_REPHRASE = "utter_ask_rephrase"
 UTTER_OFFER_HOTLINE = "utter_offer_hotline"
+UTTER_SUGGEST_KB_TOPICS = "utter_suggest_kb_topics"
 UTTER_FAQ_PREFIX = "utter_faq/"
 
 # Records
