@@ -4,6 +4,7 @@
 INTENT_FAQ = "faq"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 INTENT_REQUEST_HUMAN = "request_human"
+INTENT_OUT_OF_SCOPE = "out_of_scope"
 
 # Core actions
 ACTION_SESSION_START = "action_session_start"

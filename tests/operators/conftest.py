@@ -76,3 +76,39 @@ def analytics(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
         yield service, log
         events_engine.dispose()
         dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def console_server() -> Iterator[Any]:
+    from tests.handoff.console_server import ConsoleServer
+
+    server = ConsoleServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def console(
+    console_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Any, EventLog]]:
+    """The agent console (with the dashboard) on a real port, over a migrated SQLite database and an
+    events table of our own; suggestions go to tmp_path/suggestions."""
+    from vssid.services.registry import set_analytics_service
+
+    url = f"sqlite:///{tmp_path / 'vssid.db'}"
+    migrated(url)
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    for name, value in {
+        **console_server.env(),
+        "DATABASE_URL": url,
+        "TRACKER_STORE_URL": tracker_url,
+        "KB_SUGGESTIONS_DIR": str(tmp_path / "suggestions"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    dispose_engines()
+    set_analytics_service(None)
+    engine = make_engine(tracker_url)
+    yield console_server, EventLog(engine)
+    engine.dispose()
+    set_analytics_service(None)
+    dispose_engines()

@@ -25,6 +25,7 @@ METRIC_TOPIC_RATING_BAD = "topic_rating_bad"  # key = last topic answered before
 
 KIND_FALLBACK = "fallback"
 KIND_LOW_CONFIDENCE = "low_confidence"
+KIND_OUT_OF_SCOPE = "out_of_scope"  # answered "I cannot help with that": maybe a topic to add
 
 
 class AnalyticsCursor(Base):

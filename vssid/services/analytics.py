@@ -8,6 +8,7 @@ go through ``vssid.aio.run_blocking``. No Rasa imports.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -29,6 +30,7 @@ MAX_BATCHES_PER_REFRESH = 50
 UNANSWERED_ROWS = 5000
 # A topic needs attention when this share of its answers was followed by "không đúng" or a handoff.
 BAD_FOLLOW_UP_SHARE = 0.2
+_DAYS = re.compile(r"[0-9]{1,4}")  # ASCII digits only: str.isdigit() also accepts "７" and "²"
 
 
 class InvalidRange(ValueError):
@@ -39,7 +41,7 @@ def parse_days(raw: str | None, default: int = 7) -> int:
     """The `days` query parameter: 1..MAX_DAYS, else InvalidRange."""
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 4 or not 1 <= int(raw) <= MAX_DAYS:
+    if not _DAYS.fullmatch(raw) or not 1 <= int(raw) <= MAX_DAYS:
         raise InvalidRange(f"days must be a whole number between 1 and {MAX_DAYS}")
     return int(raw)
 

@@ -8,8 +8,8 @@ consumers at once (two replicas, two dashboard requests) never count an event tw
 
 What is counted (day = local day of the event, channel = the user's input channel):
 - user message: ``messages``; first message of the day in a conversation: ``conversations``;
-  intent nlu_fallback: ``fallbacks`` + an unanswered row; intent confidence below
-  ``LOW_CONFIDENCE``: an unanswered row of kind low_confidence (button payloads never);
+  intent nlu_fallback: ``fallbacks`` + an unanswered row; out_of_scope, or an intent confidence
+  below ``LOW_CONFIDENCE``: an unanswered row of that kind (typed text only, never a button);
   ``not_helpful`` right after a FAQ answer: ``topic_not_helpful``; ``rate``: ``ratings``
   (and ``topic_rating_bad`` for the last topic answered);
 - bot message ``utter_faq/<topic>``: ``faq``; a new ticket's announcement: ``escalations`` (and
@@ -37,6 +37,7 @@ from vssid.constants import (
     INTENT_FAQ,
     INTENT_NLU_FALLBACK,
     INTENT_NOT_HELPFUL,
+    INTENT_OUT_OF_SCOPE,
     INTENT_RATE,
     UTTER_FAQ_PREFIX,
     UTTER_HANDOFF_AFTER_HOURS,
@@ -105,10 +106,10 @@ def _faq_topic(parse_data: dict[str, Any]) -> str:
 
 
 def guess_of(parse_data: dict[str, Any]) -> tuple[str, float]:
-    """The best real guess of the NLU: 'faq/<topic>' or an intent, with its confidence."""
+    """The NLU's best guess at a real request: 'faq/<topic>' or an intent, with its confidence."""
     for item in parse_data.get("intent_ranking") or []:
         name = item.get("name")
-        if name and name != INTENT_NLU_FALLBACK:
+        if name and name not in (INTENT_NLU_FALLBACK, INTENT_OUT_OF_SCOPE):
             if name == INTENT_FAQ and _faq_topic(parse_data):
                 return f"faq/{_faq_topic(parse_data)}", float(item.get("confidence") or 0.0)
             return name, float(item.get("confidence") or 0.0)
@@ -181,6 +182,8 @@ class Aggregator:
         if intent == INTENT_NLU_FALLBACK:
             batch.add(day, channel, m.METRIC_FALLBACKS)
             self._unanswered(stored, day, when, channel, m.KIND_FALLBACK, text, parse_data)
+        elif intent == INTENT_OUT_OF_SCOPE and text and not text.startswith("/"):
+            self._unanswered(stored, day, when, channel, m.KIND_OUT_OF_SCOPE, text, parse_data)
         elif intent and confidence < LOW_CONFIDENCE and text and not text.startswith("/"):
             batch.add(day, channel, m.METRIC_LOW_CONFIDENCE)
             self._unanswered(stored, day, when, channel, m.KIND_LOW_CONFIDENCE, text, parse_data)
