@@ -1,4 +1,4 @@
-"""action_suggest_topics: knowledge-base topics with previews first, classifier topics otherwise, handoff on repeat."""
+"""action_suggest_topics: kb topics with previews first, classifier topics otherwise, handoff on repeat."""
 
 from __future__ import annotations
 

@@ -22,6 +22,8 @@ def _cli(*args: str, directory) -> str:
 
 
 def test_list_and_export(tmp_path) -> None:
+    out = tmp_path / "export.yml"
+    tmp_path = tmp_path / "suggestions"
     assert _cli("list", directory=tmp_path).strip() == "Chưa có đề xuất nào."
     kb_suggestions.suggest(
         topic="lost_phone", text="mat sim 0912345678", count=2, known_topics=TOPICS, directory=tmp_path
@@ -35,7 +37,6 @@ def test_list_and_export(tmp_path) -> None:
         "lost_phone\t5\tpending\tsim hỏng rồi",
         "lost_phone\t2\tpending\tmat sim xxxxxxx678",
     ]
-    out = tmp_path / "export.yml"
     _cli("export", "--status", "pending", "--out", str(out), directory=tmp_path)
     assert yaml.safe_load(out.read_text(encoding="utf-8")) == [
         {"topic": "forgot_password", "examples": ["quen pass"]},

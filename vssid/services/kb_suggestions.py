@@ -56,7 +56,9 @@ def _read(path: Path) -> list[dict]:
     if not path.exists():
         return []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return list(data.get("suggestions") or [])
+    if not isinstance(data, dict):  # not a suggestion file (e.g. an export saved here): ignored
+        return []
+    return [item for item in data.get("suggestions") or [] if isinstance(item, dict)]
 
 
 def _write(path: Path, topic: str, items: list[dict]) -> None:
