@@ -61,6 +61,7 @@ def test_unanswered_are_masked_grouped_and_guessed(analytics) -> None:
         "số tôi là xxxxxxx678 mà ko vào đc",
     ]
     assert item["text"] in item["variants"]
+    assert item["suggested_topic"] == "lost_phone"
     assert (item["guess"], item["guess_title"], item["channels"]) == (
         "faq/lost_phone",
         "Mất số điện thoại",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from vssid import settings
 from vssid.db import analytics as m
 from vssid.services.analytics_consumer import consume_batch
+from vssid.services.kb_search import TopicMatch, get_kb_index
 from vssid.services.unanswered_groups import group_unanswered
 
 MAX_DAYS = 366
@@ -66,12 +67,14 @@ class AnalyticsService:
         *,
         tz: str = "Asia/Ho_Chi_Minh",
         topic_titles: Callable[[], dict[str, str]] | None = None,
+        search: Callable[[str], list[TopicMatch]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.sessions = sessions
         self.events_engine = events_engine
         self.tz = ZoneInfo(tz)
         self._topic_titles = topic_titles or _kb_titles
+        self._search = search or _kb_search
         self.clock = clock
 
     @classmethod
@@ -140,6 +143,7 @@ class AnalyticsService:
         items = []
         for group in group_unanswered(rows)[:limit]:
             topic = group.guess.split("/", 1)[1] if group.guess.startswith("faq/") else ""
+            found = self._search(group.text)
             items.append(
                 {
                     "text": group.text,
@@ -147,6 +151,8 @@ class AnalyticsService:
                     "guess": group.guess,
                     "guess_topic": topic,
                     "guess_title": titles.get(topic, ""),
+                    # The topic to propose by default: the NLU's FAQ guess, else the kb/ search's best.
+                    "suggested_topic": topic or (found[0].topic if found else ""),
                     "kinds": group.kinds,
                     "channels": group.channels,
                     "variants": group.variants,
@@ -218,6 +224,10 @@ class AnalyticsService:
                     ]  # fmt: skip
                 )
         return rows
+
+
+def _kb_search(text: str) -> list[TopicMatch]:
+    return get_kb_index().search(text, limit=1)
 
 
 def _kb_titles() -> dict[str, str]:

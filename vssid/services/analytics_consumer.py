@@ -162,6 +162,9 @@ class Aggregator:
     def _user(self, stored: StoredEvent) -> None:
         event, conversation_id = stored.data, stored.conversation_id
         state = self._state(conversation_id, event)
+        if event.get("input_channel"):
+            # The session-start greeting (a bot event, no channel) may have been seen first.
+            state.channel = str(event["input_channel"])[:32]
         when = _when(event)
         day, channel = when.astimezone(self.tz).date(), state.channel
         batch = self.batch

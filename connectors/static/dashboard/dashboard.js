@@ -120,7 +120,7 @@
       li.appendChild(el("div", item.count + " lần · trợ lý đoán: " + guess + " · " +
         item.channels.map((c) => CHANNEL[c] || c).join(", "), "meta"));
       const row = el("div", null, "suggest");
-      const select = topicSelect(item.guess_topic);
+      const select = topicSelect(item.suggested_topic);
       const button = el("button", "Đề xuất làm câu ví dụ cho chủ đề");
       button.type = "button";
       const done = el("span", "", "done");
