@@ -49,8 +49,8 @@ def hit_rate(cases: list[tuple[str, set[str]]], k: int, need_all: bool = False) 
     return hits, len(cases)
 
 
-def fallback_cases(model: Path, faq: list[tuple[str, set[str]]]) -> list[tuple[str, set[str]]]:
-    """FAQ messages the model does not answer with the right topic."""
+def fallback_cases(model: Path, faq: list[tuple[str, set[str]]]) -> list[tuple[str, set[str], dict]]:
+    """FAQ messages the model does not answer with the right topic, with the model's parse."""
     import asyncio
 
     from rasa.core.agent import Agent
@@ -64,8 +64,19 @@ def fallback_cases(model: Path, faq: list[tuple[str, set[str]]]) -> list[tuple[s
             "intent_response_key", ""
         )
         if intent != "faq" or key.split("/", 1)[-1] not in expected:
-            wrong.append((text, expected))
+            wrong.append((text, expected, parsed))
     return wrong
+
+
+def classifier_hit_rate(cases: list[tuple[str, set[str], dict]], k: int) -> tuple[int, int]:
+    """The buttons before the knowledge-base search: the classifier's closest topics."""
+    from actions.fallback import closest_topics
+
+    hits = 0
+    for _, expected, parsed in cases:
+        offered = {payload.rsplit("/", 1)[-1] for _, payload in closest_topics(parsed, limit=k)}
+        hits += bool(expected & offered)
+    return hits, len(cases)
 
 
 def main() -> int:
@@ -87,10 +98,11 @@ def main() -> int:
             mixed.append((f"{a.rstrip(' ?.!')}, còn {b[0].lower() + b[1:]}", ta | tb))
     rows = [("FAQ messages", faq, False), ("two topics in one message: one of them", mixed, False)]
     rows.append(("two topics in one message: both", mixed, True))
+    wrong = fallback_cases(Path(args.model), faq) if args.model else []
     if args.model:
-        rows.insert(
-            1, ("fallback cases (model wrong or nlu_fallback)", fallback_cases(Path(args.model), faq), False)
-        )
+        fallback_only = [(t, e) for t, e, p in wrong if p["intent"]["name"] == "nlu_fallback"]
+        rows.insert(1, ("fallback cases (model wrong or nlu_fallback)", [(t, e) for t, e, _ in wrong], False))
+        rows.insert(2, ("  of which nlu_fallback", fallback_only, False))
     print(f"{'set':48} {'n':>5} {'top-1':>7} {'top-2':>7} {'top-3':>7}")
     for name, cases, need_all in rows:
         rates = []
@@ -98,6 +110,9 @@ def main() -> int:
             hits, n = hit_rate(cases, k, need_all)
             rates.append(f"{hits / n:7.1%}" if n else "    n/a")
         print(f"{name:48} {len(cases):5d} {' '.join(rates)}")
+    if wrong:
+        rates = [f"{h / n:7.1%}" for h, n in (classifier_hit_rate(wrong, k) for k in (1, 2, 3))]
+        print(f"{'same fallback cases, classifier buttons (before)':48} {len(wrong):5d} {' '.join(rates)}")
     index = get_kb_index()
     silent = sum(1 for text, _ in others if not index.search(text))
     print(f"{'non-FAQ messages with no button offered':48} {len(others):5d} {silent / len(others):7.1%}")
