@@ -88,3 +88,25 @@ def test_csv_has_one_row_per_day_and_channel(analytics) -> None:
         ["2026-12-02", "telegram", 1, 3],
         ["2026-12-02", "webchat", 1, 2],
     ]
+
+
+def test_two_consumers_at_once_count_every_event_once(analytics) -> None:
+    """Two processes (two services, two locks) refreshing together: the cursor's compare-and-set decides."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vssid.services.analytics import AnalyticsService
+
+    service, log = analytics
+    for i in range(300):
+        log.user(f"web-{i % 40}", f"câu hỏi {i}", "faq", topic="forgot_password", channel="webchat")
+    others = [
+        AnalyticsService(
+            service.sessions, service.events_engine, topic_titles=dict, clock=service.clock, batch_size=7
+        )
+        for _ in range(4)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        read = sum(pool.map(lambda s: s.refresh(), others))
+    assert read == 300  # what each consumer counted; a lost race counts nothing
+    stats = service.stats(1)
+    assert (stats["messages"], stats["conversations"]) == (300, 40)

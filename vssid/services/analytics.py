@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ class AnalyticsService:
         topic_titles: Callable[[], dict[str, str]] | None = None,
         search: Callable[[str], list[TopicMatch]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        batch_size: int = 2000,
     ) -> None:
         self.sessions = sessions
         self.events_engine = events_engine
@@ -76,6 +78,9 @@ class AnalyticsService:
         self._topic_titles = topic_titles or _kb_titles
         self._search = search or _kb_search
         self.clock = clock
+        self.batch_size = batch_size
+        # One refresh at a time in this process; across processes the cursor's compare-and-set decides.
+        self._refresh_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls) -> AnalyticsService:
@@ -92,12 +97,13 @@ class AnalyticsService:
     def refresh(self) -> int:
         """Count the events stored since the last refresh; return how many were read."""
         total = 0
-        for _ in range(MAX_BATCHES_PER_REFRESH):
-            with self.sessions() as session:
-                read = consume_batch(session, self.events_engine, self.tz)
-            total += read
-            if not read:
-                break
+        with self._refresh_lock:
+            for _ in range(MAX_BATCHES_PER_REFRESH):
+                with self.sessions() as session:
+                    read = consume_batch(session, self.events_engine, self.tz, limit=self.batch_size)
+                total += read
+                if not read:
+                    break
         return total
 
     def period(self, days: int) -> Period:
