@@ -10,7 +10,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint audit freeze \
-        telegram-webhook telegram-polling agent-cli db clean
+        telegram-webhook telegram-polling agent-cli kb-suggestions db clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ telegram-polling: setup ## Run the Telegram bot by long polling (no public URL n
 
 agent-cli: setup ## Hotline agent CLI: make agent-cli ARGS="queue"
 	$(PY) scripts/agent_cli.py $(ARGS)
+
+kb-suggestions: setup ## Examples suggested from the dashboard: make kb-suggestions ARGS="list|export --out f.yml"
+	$(PY) scripts/kb_suggestions.py $(or $(ARGS),list)
 
 clean: ## Remove trained models and local databases
 	rm -rf models var results test-artifacts

@@ -1,4 +1,10 @@
-"""Low-confidence fallback: ask to rephrase and offer the closest topics; escalate on repeat."""
+"""Low-confidence fallback: offer the closest knowledge-base topics, then rephrase; escalate on repeat.
+
+First failure: the knowledge-base search (``vssid.services.kb_search``, built once per action
+server) offers its best topics as buttons with a one-line preview of each answer; when it finds
+nothing, the classifier's closest intents are offered with a plain request to rephrase. A second
+failure in a row hands the conversation to the hotline queue.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ from vssid.constants import (
     INTENT_FAQ,
     INTENT_NLU_FALLBACK,
     UTTER_ASK_REPHRASE,
+    UTTER_SUGGEST_KB_TOPICS,
 )
+from vssid.services.kb_search import TopicMatch, get_kb_index
 
 MAX_SUGGESTIONS = 3
 FAILURES_BEFORE_HANDOFF = 2
@@ -76,6 +84,10 @@ def closest_topics(parse_data: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> 
 class ActionSuggestTopics(Action):
     """First failure: rephrase + closest topics. Second failure in a row: hand over."""
 
+    def __init__(self) -> None:
+        # The action server builds its actions at start-up: build the search index now, once.
+        get_kb_index()
+
     def name(self) -> str:
         return ACTION_SUGGEST_TOPICS
 
@@ -84,11 +96,28 @@ class ActionSuggestTopics(Action):
     ) -> list[EventType]:
         if consecutive_fallbacks(tracker) >= FAILURES_BEFORE_HANDOFF:
             return [FollowupAction(ACTION_HANDOFF)]
-        buttons = [
-            {"title": title, "payload": payload}
-            for title, payload in closest_topics(tracker.latest_message or {})
-        ]
-        if not any(button["payload"] == "/request_human" for button in buttons):
-            buttons.append({"title": SUGGESTABLE_INTENTS["request_human"], "payload": "/request_human"})
-        dispatcher.utter_message(response=UTTER_ASK_REPHRASE, buttons=buttons)
+        message = tracker.latest_message or {}
+        matches = get_kb_index().search(message.get("text") or "", limit=MAX_SUGGESTIONS)
+        if matches:
+            dispatcher.utter_message(
+                response=UTTER_SUGGEST_KB_TOPICS, topics=topic_previews(matches), buttons=kb_buttons(matches)
+            )
+            return []
+        buttons = [{"title": title, "payload": payload} for title, payload in closest_topics(message)]
+        dispatcher.utter_message(response=UTTER_ASK_REPHRASE, buttons=with_human_button(buttons))
         return []
+
+
+def topic_previews(matches: list[TopicMatch]) -> str:
+    """One line per topic: '• Quên mật khẩu: Bạn có hai cách lấy lại mật khẩu VssID.'"""
+    return "\n".join(f"• {m.title}: {m.preview}" for m in matches)
+
+
+def kb_buttons(matches: list[TopicMatch]) -> list[dict[str, str]]:
+    return with_human_button([{"title": m.title, "payload": f"/{INTENT_FAQ}/{m.topic}"} for m in matches])
+
+
+def with_human_button(buttons: list[dict[str, str]]) -> list[dict[str, str]]:
+    if not any(button["payload"] == "/request_human" for button in buttons):
+        buttons = [*buttons, {"title": SUGGESTABLE_INTENTS["request_human"], "payload": "/request_human"}]
+    return buttons

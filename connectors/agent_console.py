@@ -35,6 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.dashboard import register_dashboard
 from vssid import logmask, settings
 from vssid.aio import run_blocking
 from vssid.channels import channel_for_conversation
@@ -260,6 +261,7 @@ class AgentConsoleInput(InputChannel):
         async def resolve(request: Request, raw_id: str) -> HTTPResponse:
             return await self._handle(request, raw_id, _resolve, agent=_body(request).get("agent", ""))
 
+        register_dashboard(console, self.authorised)
         return console
 
     async def _handle(

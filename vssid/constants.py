@@ -4,6 +4,7 @@
 INTENT_FAQ = "faq"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 INTENT_REQUEST_HUMAN = "request_human"
+INTENT_OUT_OF_SCOPE = "out_of_scope"
 
 # Core actions
 ACTION_SESSION_START = "action_session_start"
@@ -14,6 +15,7 @@ ACTION_LISTEN = "action_listen"
 UTTER_GREET = "utter_greet"
 UTTER_ASK_REPHRASE = "utter_ask_rephrase"
 UTTER_OFFER_HOTLINE = "utter_offer_hotline"
+UTTER_SUGGEST_KB_TOPICS = "utter_suggest_kb_topics"
 UTTER_FAQ_PREFIX = "utter_faq/"
 
 # Records

@@ -154,3 +154,21 @@ def telegram_webhook_secret() -> str:
 
 def telegram_api_base_url() -> str:
     return env("TELEGRAM_API_BASE_URL")
+
+
+# --- operators (analytics dashboard, knowledge-base suggestions) ----------------------------
+
+
+def analytics_events_url() -> str:
+    """Where the consumer reads events: Rasa's SQL tracker store (default) or a SQL event broker's DB."""
+    return env("ANALYTICS_EVENTS_URL") or tracker_store_url()
+
+
+def analytics_timezone() -> str:
+    """Time zone of the dashboard's days (default Vietnam)."""
+    return env("ANALYTICS_TIMEZONE") or hotline_timezone() or "Asia/Ho_Chi_Minh"
+
+
+def kb_suggestions_dir() -> Path:
+    """Suggested examples for kb/ editors to review (outside kb/: they are not training data)."""
+    return Path(env("KB_SUGGESTIONS_DIR") or VAR_DIR / "kb_suggestions")

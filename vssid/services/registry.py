@@ -12,12 +12,14 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from vssid.services.analytics import AnalyticsService
     from vssid.services.records import RecordsService
     from vssid.services.ticket_service import TicketService
 
 _lock = threading.Lock()
 _records: RecordsService | None = None
 _tickets: TicketService | None = None
+_analytics: AnalyticsService | None = None
 
 
 def get_records_service() -> RecordsService:
@@ -52,3 +54,20 @@ def set_ticket_service(service: TicketService | None) -> None:
     global _tickets
     with _lock:
         _tickets = service
+
+
+def get_analytics_service() -> AnalyticsService:
+    """Operator analytics (tables on DATABASE_URL, events from the tracker store), built on first use."""
+    global _analytics
+    with _lock:
+        if _analytics is None:
+            from vssid.services.analytics import AnalyticsService
+
+            _analytics = AnalyticsService.from_settings()
+        return _analytics
+
+
+def set_analytics_service(service: AnalyticsService | None) -> None:
+    global _analytics
+    with _lock:
+        _analytics = service
