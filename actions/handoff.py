@@ -31,6 +31,8 @@ from vssid.constants import (
     SLOT_HANDOFF_ACTIVE,
     SLOT_HANDOFF_AWAITING_PHONE,
     SLOT_HANDOFF_TICKET_ID,
+    SLOT_LAST_TASK,
+    TASK_RATING,
     UTTER_ASK_HANDOFF_CALLBACK_PHONE,
     UTTER_ASK_HANDOFF_RATING,
     UTTER_HANDOFF_AFTER_HOURS,
@@ -160,6 +162,8 @@ def _rating_prompt(dispatcher: CollectingDispatcher) -> list[EventType]:
         SlotSet(SLOT_HANDOFF_ACTIVE, False),
         SlotSet(SLOT_HANDOFF_AWAITING_PHONE, False),
         SlotSet(SLOT_HANDOFF_TICKET_ID, None),
+        # A rating is read as one only right after this question (rules check last_task).
+        SlotSet(SLOT_LAST_TASK, TASK_RATING),
     ]
 
 
@@ -318,7 +322,7 @@ class ActionStoreRating(Action):
             dispatcher.utter_message(response=UTTER_HANDOFF_RATING_BAD)
         else:
             dispatcher.utter_message(response=UTTER_HANDOFF_RATING_THANKS)
-        return []
+        return [SlotSet(SLOT_LAST_TASK, None)]
 
 
 def handoff_slots_to_carry_over(tracker: Tracker) -> list[EventType]:
