@@ -76,7 +76,7 @@ def test_golden_conversation(conversation: runner.Conversation, rasa_stack, reco
     out.write_text(yaml.safe_dump(recorded, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
     mismatch = [
         i
-        for i, ((_, want), (_, got)) in enumerate(zip(expected, actual))
+        for i, ((_, want), (_, got)) in enumerate(zip(expected, actual, strict=True))
         if not runner.turn_matches(want, got)
     ]
     assert not mismatch, f"{conversation.id}: turn {mismatch[0] + 1} differs\n" + runner.diff(

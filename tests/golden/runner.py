@@ -87,7 +87,9 @@ def message_matches(expected: Any, actual: dict[str, Any]) -> bool:
 
 
 def turn_matches(expected: list[Any], actual: list[dict[str, Any]]) -> bool:
-    return len(expected) == len(actual) and all(message_matches(e, a) for e, a in zip(expected, actual))
+    return len(expected) == len(actual) and all(
+        message_matches(e, a) for e, a in zip(expected, actual, strict=True)
+    )
 
 
 def _render_message(lines: list[str], text: str, buttons: list[dict[str, str]]) -> None:
@@ -127,7 +129,7 @@ def diff(expected: list[tuple[str, list[Any]]], actual: list[tuple[str, list[dic
 def as_golden(actual: list[tuple[str, list[dict[str, Any]]]], turns: list[dict[str, Any]]) -> list[Any]:
     """The actual conversation in the transcript format (to review a new or changed golden)."""
     out = []
-    for (_, messages), turn in zip(actual, turns):
+    for (_, messages), turn in zip(actual, turns, strict=False):  # a failed run stops early
         step = {k: v for k, v in turn.items() if k != "bot"}
         step["bot"] = [
             {"text": m.get("text") or "", "buttons": _buttons(m)} if m.get("buttons") else m.get("text") or ""
