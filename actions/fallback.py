@@ -32,6 +32,11 @@ SUGGESTABLE_INTENTS = {
 }
 
 
+# Offered when the message was understood but has nothing to continue ("xem thêm" with nothing
+# paged, a rating nobody asked for, "còn cái kia thì sao"): its intent ranking says nothing useful.
+GENERAL_TOPICS = ("faq/forgot_password", "faq/change_phone", "lookup_bhxh_code")
+
+
 @lru_cache(maxsize=1)
 def _faq_titles() -> dict[str, str]:
     from kb import topic_titles
@@ -54,6 +59,12 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
     return count
 
 
+def general_topics() -> list[tuple[str, str]]:
+    """(title, payload) of the most asked-for topics."""
+    titles = {**SUGGESTABLE_INTENTS, **{f"faq/{topic}": title for topic, title in _faq_titles().items()}}
+    return [(titles[key], f"/{key}") for key in GENERAL_TOPICS]
+
+
 def closest_topics(parse_data: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> list[tuple[str, str]]:
     """(title, payload) of the most likely topics from the classifier and response selector."""
     ranking = {r["name"]: r.get("confidence", 0.0) for r in parse_data.get("intent_ranking", [])}
@@ -74,7 +85,11 @@ def closest_topics(parse_data: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> 
 
 
 class ActionSuggestTopics(Action):
-    """First failure: rephrase + closest topics. Second failure in a row: hand over."""
+    """First failure: rephrase + closest topics. Second failure in a row: hand over.
+
+    Also the answer to a follow-up with nothing to continue (rules in data/rules/dialogue.yml):
+    then the message was understood, and the most asked-for topics are offered instead.
+    """
 
     def name(self) -> str:
         return ACTION_SUGGEST_TOPICS
@@ -84,10 +99,10 @@ class ActionSuggestTopics(Action):
     ) -> list[EventType]:
         if consecutive_fallbacks(tracker) >= FAILURES_BEFORE_HANDOFF:
             return [FollowupAction(ACTION_HANDOFF)]
-        buttons = [
-            {"title": title, "payload": payload}
-            for title, payload in closest_topics(tracker.latest_message or {})
-        ]
+        message = tracker.latest_message or {}
+        understood = (message.get("intent") or {}).get("name") not in (None, INTENT_NLU_FALLBACK)
+        topics = general_topics() if understood else closest_topics(message)
+        buttons = [{"title": title, "payload": payload} for title, payload in topics]
         if not any(button["payload"] == "/request_human" for button in buttons):
             buttons.append({"title": SUGGESTABLE_INTENTS["request_human"], "payload": "/request_human"})
         dispatcher.utter_message(response=UTTER_ASK_REPHRASE, buttons=buttons)
