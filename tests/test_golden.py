@@ -2,7 +2,7 @@
 of messages in every turn, exact texts and buttons.
 
 On a mismatch the test prints a readable diff, and every run writes the actual conversations in
-the transcript format to test-artifacts/golden/ (review them before copying into a golden file).
+the transcript format to test-artifacts/golden/ (`python -m tests.golden.record` writes them back).
 """
 
 from __future__ import annotations

@@ -54,3 +54,19 @@ def test_golden_files_load_and_every_turn_has_a_bot_sequence() -> None:
         for turn in conversation.turns:
             assert isinstance(turn.get("bot"), list) and turn["bot"], (conversation.id, turn)
             assert {"user", "otp", "wrong_otp", "agent"} & set(turn), (conversation.id, turn)
+
+
+def test_recorded_values_that_change_daily_become_placeholders() -> None:
+    from tests.golden.record import templatize
+
+    today = date(2026, 12, 2)
+    assert templatize("hạn đến hết ngày 31/12/2026.", today=today) == "hạn đến hết ngày 31/12/{year}."
+    assert templatize("đã chi trả (ngày 05/11/2026)", today=today) == "đã chi trả (ngày {date})"
+    assert templatize("(yêu cầu số 42)", today=today) == "(yêu cầu số {ticket})"
+    running = "tổng cộng 20 năm 1 tháng.\n• 07/2020 – nay: Công ty A (6 năm 6 tháng; BHXH)"
+    assert (
+        templatize(running, today=today)
+        == "tổng cộng {n} năm {n} tháng.\n• 07/2020 – nay: Công ty A ({n} năm {n} tháng; BHXH)"
+    )
+    finished = "tổng cộng 23 năm 1 tháng.\n• 01/2006 – 01/2018: Công ty B (12 năm 1 tháng; BHXH)"
+    assert templatize(finished, today=today) == finished
