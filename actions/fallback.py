@@ -40,6 +40,11 @@ SUGGESTABLE_INTENTS = {
 }
 
 
+# Offered when the message was understood but has nothing to continue ("xem thêm" with nothing
+# paged, a rating nobody asked for, "còn cái kia thì sao"): its intent ranking says nothing useful.
+GENERAL_TOPICS = ("faq/forgot_password", "faq/change_phone", "lookup_bhxh_code")
+
+
 @lru_cache(maxsize=1)
 def _faq_titles() -> dict[str, str]:
     from kb import topic_titles
@@ -62,6 +67,12 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
     return count
 
 
+def general_topics() -> list[tuple[str, str]]:
+    """(title, payload) of the most asked-for topics."""
+    titles = {**SUGGESTABLE_INTENTS, **{f"faq/{topic}": title for topic, title in _faq_titles().items()}}
+    return [(titles[key], f"/{key}") for key in GENERAL_TOPICS]
+
+
 def closest_topics(parse_data: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> list[tuple[str, str]]:
     """(title, payload) of the most likely topics from the classifier and response selector."""
     ranking = {r["name"]: r.get("confidence", 0.0) for r in parse_data.get("intent_ranking", [])}
@@ -82,7 +93,11 @@ def closest_topics(parse_data: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> 
 
 
 class ActionSuggestTopics(Action):
-    """First failure: rephrase + closest topics. Second failure in a row: hand over."""
+    """First failure: rephrase + closest topics. Second failure in a row: hand over.
+
+    Also the answer to a follow-up with nothing to continue (rules in data/rules/dialogue.yml):
+    then the message was understood, and the most asked-for topics are offered instead.
+    """
 
     def __init__(self) -> None:
         # The action server builds its actions at start-up: build the search index now, once.
@@ -97,6 +112,12 @@ class ActionSuggestTopics(Action):
         if consecutive_fallbacks(tracker) >= FAILURES_BEFORE_HANDOFF:
             return [FollowupAction(ACTION_HANDOFF)]
         message = tracker.latest_message or {}
+        understood = (message.get("intent") or {}).get("name") not in (None, INTENT_NLU_FALLBACK)
+        if understood:
+            # A follow-up with nothing to continue: its words name no topic, offer the main ones.
+            buttons = [{"title": title, "payload": payload} for title, payload in general_topics()]
+            dispatcher.utter_message(response=UTTER_ASK_REPHRASE, buttons=with_human_button(buttons))
+            return []
         matches = get_kb_index().search(message.get("text") or "", limit=MAX_SUGGESTIONS)
         if matches:
             dispatcher.utter_message(

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from vssid.aio import run_blocking
@@ -26,11 +26,15 @@ from vssid.constants import (
     ACTION_LISTEN,
     ACTION_RELAY_TO_AGENT,
     ACTION_STORE_RATING,
+    ACTION_SUGGEST_TOPICS,
     INTENT_NLU_FALLBACK,
     INTENT_NOT_HELPFUL,
+    INTENT_RATE,
     SLOT_HANDOFF_ACTIVE,
     SLOT_HANDOFF_AWAITING_PHONE,
     SLOT_HANDOFF_TICKET_ID,
+    SLOT_LAST_TASK,
+    TASK_RATING,
     UTTER_ASK_HANDOFF_CALLBACK_PHONE,
     UTTER_ASK_HANDOFF_RATING,
     UTTER_HANDOFF_AFTER_HOURS,
@@ -160,6 +164,8 @@ def _rating_prompt(dispatcher: CollectingDispatcher) -> list[EventType]:
         SlotSet(SLOT_HANDOFF_ACTIVE, False),
         SlotSet(SLOT_HANDOFF_AWAITING_PHONE, False),
         SlotSet(SLOT_HANDOFF_TICKET_ID, None),
+        # A rating is read as one only right after this question (rules check last_task).
+        SlotSet(SLOT_LAST_TASK, TASK_RATING),
     ]
 
 
@@ -297,8 +303,26 @@ class ActionHandoffResolved(Action):
         return [*_rating_prompt(dispatcher), ActionExecuted(ACTION_LISTEN)]
 
 
+def rating_was_just_asked(tracker: Tracker) -> bool:
+    """The bot's last message before the user's latest one was the rating question (rate buttons)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return any(str(b.get("payload", "")).startswith(f"/{INTENT_RATE}") for b in buttons)
+    return False
+
+
 class ActionStoreRating(Action):
-    """Store the one-tap rating on the conversation's latest resolved ticket."""
+    """Store the one-tap rating on the conversation's latest resolved ticket.
+
+    A rating counts only as the answer to the rating question; anything else that reads as a
+    rating ("còn ở Hải Châu thì sao" once was) goes to the fallback with topic suggestions.
+    """
 
     def name(self) -> str:
         return ACTION_STORE_RATING
@@ -306,6 +330,8 @@ class ActionStoreRating(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if not rating_was_just_asked(tracker):
+            return [SlotSet(SLOT_LAST_TASK, None), FollowupAction(ACTION_SUGGEST_TOPICS)]
         raw = next(tracker.get_latest_entity_values("rating"), None) or tracker.latest_message.get("text")
         rating = queue.normalize_rating(raw)
         if rating is not None:
@@ -318,7 +344,7 @@ class ActionStoreRating(Action):
             dispatcher.utter_message(response=UTTER_HANDOFF_RATING_BAD)
         else:
             dispatcher.utter_message(response=UTTER_HANDOFF_RATING_THANKS)
-        return []
+        return [SlotSet(SLOT_LAST_TASK, None)]
 
 
 def handoff_slots_to_carry_over(tracker: Tracker) -> list[EventType]:

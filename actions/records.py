@@ -14,12 +14,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import records_format as fmt
+from actions.forms import UserInputFormValidation, is_activating
 from actions.verification import (
     FORM_SLOTS,
     end_form,
@@ -29,7 +30,7 @@ from actions.verification import (
 )
 from vssid import constants as c
 from vssid.aio import run_blocking
-from vssid.services import errors, identifiers
+from vssid.services import details, errors, identifiers
 from vssid.services.locations import resolve_location
 from vssid.services.records import ContributionPage, PlaceSearch, RecordsService
 from vssid.services.registry import get_records_service
@@ -58,22 +59,23 @@ async def answer_personal(
                 clinic_name=card.clinic_name,
                 clinic_address=card.clinic_address,
             )
-        return []
+        return [SlotSet(c.SLOT_LAST_TASK, None)]
     if kind == c.INTENT_CHECK_CONTRIBUTION:
         page = await run_blocking(
             service.contributions, conversation_id=conversation, session_started_at=started
         )
         if not page.periods:
             dispatcher.utter_message(response=c.UTTER_NO_CONTRIBUTIONS)
-            return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, None)]
+            return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, None), SlotSet(c.SLOT_LAST_TASK, None)]
         _utter_page(dispatcher, page, first=True)
-        return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, page.next_offset)]
+        paged = c.TASK_CONTRIBUTIONS if page.next_offset is not None else None
+        return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, page.next_offset), SlotSet(c.SLOT_LAST_TASK, paged)]
     benefits = await run_blocking(service.benefits, conversation_id=conversation, session_started_at=started)
     if benefits:
         dispatcher.utter_message(response=c.UTTER_BENEFITS, benefits=fmt.benefits_text(benefits))
     else:
         dispatcher.utter_message(response=c.UTTER_NO_BENEFITS)
-    return []
+    return [SlotSet(c.SLOT_LAST_TASK, None)]
 
 
 def _utter_page(dispatcher: CollectingDispatcher, page: ContributionPage, *, first: bool) -> None:
@@ -171,9 +173,39 @@ class ActionShowMoreContributions(Action):
         return [SlotSet(c.SLOT_CONTRIBUTIONS_NEXT_OFFSET, page.next_offset)]
 
 
-class ValidateBhxhCodeLookupForm(FormValidationAction):
+class ValidateBhxhCodeLookupForm(UserInputFormValidation):
+    """CCCD/CMND, full name and birth date; any of them written in the request are used at once."""
+
     def name(self) -> str:
         return c.ACTION_VALIDATE_BHXH_CODE_LOOKUP_FORM
+
+    @staticmethod
+    def _request_text(tracker: Tracker) -> str | None:
+        """The request's text while the form activates (not a button payload), else None."""
+        text = tracker.latest_message.get("text") or ""
+        return text if is_activating(tracker) and not text.startswith("/") else None
+
+    async def extract_lookup_id_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if self._request_text(tracker) is None:
+            return {}
+        value = next(tracker.get_latest_entity_values(identifiers.ID_NUMBER), None)
+        return {c.SLOT_LOOKUP_ID_NUMBER: str(value)} if value else {}
+
+    async def extract_lookup_full_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = self._request_text(tracker)
+        name = details.find_full_name(text) if text else None
+        return {c.SLOT_LOOKUP_FULL_NAME: name} if name else {}
+
+    async def extract_lookup_date_of_birth(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = self._request_text(tracker)
+        born = details.find_date_of_birth(text) if text else None
+        return {c.SLOT_LOOKUP_DATE_OF_BIRTH: born.isoformat()} if born else {}
 
     def _parse(
         self, slot: str, parser, invalid: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -258,10 +290,10 @@ class ActionLookupBhxhCode(Action):
             dispatcher.utter_message(response=c.UTTER_BHXH_CODE_NOT_FOUND)
         else:
             dispatcher.utter_message(response=c.UTTER_BHXH_CODE_FOUND, bhxh_code=code)
-        return reset
+        return [*reset, SlotSet(c.SLOT_LAST_TASK, None)]
 
 
-class _ValidatePlaceSearchForm(FormValidationAction, ABC):
+class _ValidatePlaceSearchForm(UserInputFormValidation, ABC):
     """`location` from the NLU entity, or else from the text (asked for, or named in the request).
 
     Abstract, so the action server registers only the concrete subclasses.
@@ -309,6 +341,7 @@ class _ActionFindPlaces(Action, ABC):
     """After office/facility_search_form: up to 5 places, district matches first."""
 
     found_response = ""
+    task = ""  # last_task value: a place named next ("còn ở Thủ Đức?") continues this search
 
     @abstractmethod
     def name(self) -> str: ...
@@ -334,11 +367,12 @@ class _ActionFindPlaces(Action, ABC):
                 places=fmt.places_text(result.places),
             )
         # Forget the place so the next search asks again instead of reusing a stale one.
-        return [SlotSet(c.SLOT_LOCATION, None)]
+        return [SlotSet(c.SLOT_LOCATION, None), SlotSet(c.SLOT_LAST_TASK, self.task)]
 
 
 class ActionFindOffice(_ActionFindPlaces):
     found_response = c.UTTER_OFFICES_FOUND
+    task = c.TASK_OFFICE
 
     def name(self) -> str:
         return c.ACTION_FIND_OFFICE
@@ -349,6 +383,7 @@ class ActionFindOffice(_ActionFindPlaces):
 
 class ActionFindFacility(_ActionFindPlaces):
     found_response = c.UTTER_FACILITIES_FOUND
+    task = c.TASK_FACILITY
 
     def name(self) -> str:
         return c.ACTION_FIND_FACILITY

@@ -10,11 +10,12 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import UserInputFormValidation, is_activating
 from actions.records_format import clock
 from vssid import constants as c
 from vssid.aio import run_blocking
@@ -78,9 +79,21 @@ def end_form(**slots: Any) -> dict[str, Any]:
     return {**slots, c.SLOT_REQUESTED: None}
 
 
-class ValidateVerificationForm(FormValidationAction):
+class ValidateVerificationForm(UserInputFormValidation):
     def name(self) -> str:
         return c.ACTION_VALIDATE_VERIFICATION_FORM
+
+    async def extract_verification_identifier(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A BHXH code or CCCD/CMND written in the request itself goes straight to the OTP step."""
+        if not is_activating(tracker):
+            return {}
+        for entity in (identifiers.BHXH_CODE, identifiers.ID_NUMBER):
+            value = next(tracker.get_latest_entity_values(entity), None)
+            if value:
+                return {c.SLOT_VERIFICATION_IDENTIFIER: str(value)}
+        return {}
 
     async def validate_verification_identifier(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

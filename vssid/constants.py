@@ -120,3 +120,14 @@ UTTER_OFFICES_FOUND = "utter_offices_found"
 UTTER_FACILITIES_FOUND = "utter_facilities_found"
 UTTER_NO_PLACES_FOUND = "utter_no_places_found"
 # --- records: end ---
+
+# --- dialogue: begin (follow-ups continue the last task) ---
+INTENT_INFORM = "inform"
+INTENT_OTHER_APP = "other_app"
+SLOT_LAST_TASK = "last_task"
+TASK_OFFICE = "office"
+TASK_FACILITY = "facility"
+TASK_CONTRIBUTIONS = "contributions"
+TASK_RATING = "rating"
+UTTER_OTHER_APP = "utter_other_app"
+# --- dialogue: end ---

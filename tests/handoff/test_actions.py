@@ -39,6 +39,11 @@ def _bot(text: str) -> dict[str, Any]:
     return {"event": "bot", "text": text, "timestamp": 1714532401.0}
 
 
+def _rating_question() -> dict[str, Any]:
+    buttons = [{"title": "👍 Đã giải quyết", "payload": '/rate{"rating": "good"}'}]
+    return {"event": "bot", "text": "Vấn đề của bạn đã được giải quyết chưa ạ?", "data": {"buttons": buttons}}
+
+
 def _tracker(
     events: list[dict[str, Any]], sender: str = "web-abc", active_loop: str | None = None, **slots: Any
 ) -> Tracker:
@@ -229,7 +234,7 @@ def test_deliver_then_resolve_then_rate(db_url: str, clock: list[datetime]) -> N
     assert out[-1]["name"] == "action_listen"
 
     rate = _user('/rate{"rating": "good"}', "rate", [{"entity": "rating", "value": "good"}])
-    messages, _ = _run(handoff.ActionStoreRating(), _tracker(events + [rate]))
+    messages, _ = _run(handoff.ActionStoreRating(), _tracker(events + [_rating_question(), rate]))
     assert _responses(messages) == ["utter_handoff_rating_thanks"]
     with new_session() as session:
         assert queue.get_ticket(session, ticket_id=ticket_id).rating == "good"
@@ -249,8 +254,17 @@ def test_relay_after_a_resolution_rasa_missed_hands_back(db_url: str, clock: lis
 
 def test_bad_rating_offers_the_agent_again(db_url: str, clock: list[datetime]) -> None:
     rate = _user("không hài lòng", "rate", [{"entity": "rating", "value": "không hài lòng"}])
-    messages, _ = _run(handoff.ActionStoreRating(), _tracker([rate]))
+    messages, _ = _run(handoff.ActionStoreRating(), _tracker([_rating_question(), rate]))
     assert _responses(messages) == ["utter_handoff_rating_bad"]
+
+
+def test_a_rating_nobody_asked_for_goes_to_the_suggestions(db_url: str, clock: list[datetime]) -> None:
+    faq = _user("cài vssid", "faq", key="faq/install_app")
+    rate = _user("rất hài lòng", "rate", [{"entity": "rating", "value": "rất hài lòng"}])
+    for events in ([faq, _bot("Bạn tải VssID trên App Store"), rate], [_rating_question(), faq, rate]):
+        messages, out = _run(handoff.ActionStoreRating(), _tracker(events))
+        assert messages == []
+        assert {"event": "followup", "name": "action_suggest_topics", "timestamp": None} in out
 
 
 def test_session_carry_over(db_url: str, clock: list[datetime]) -> None:

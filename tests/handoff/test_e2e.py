@@ -171,7 +171,7 @@ def _handoff_text() -> str:
     """What the bot says right after the escalation, depending on the hotline's hours now."""
     if HotlineHours.from_env().is_open(utcnow()):
         return "Tôi đã chuyển cuộc trò chuyện cho nhân viên tổng đài"
-    return "Hiện đã ngoài giờ làm việc của tổng đài"
+    return "Hiện đã ngoài giờ trực của nhân viên hỗ trợ qua trò chuyện"
 
 
 def _escalate(stack: Any) -> tuple[Web, TelegramUser]:

@@ -364,7 +364,7 @@ def test_find_office_lists_the_district_first_and_forgets_the_place(service, sen
     assert messages[0]["location_label"] == "Cầu Giấy, Hà Nội"
     assert messages[0]["places"].startswith("1. Bảo hiểm xã hội quận Cầu Giấy\n   Địa chỉ: ")
     assert messages[0]["places"].count("Điện thoại:") == 5
-    assert slot_events(events) == {c.SLOT_LOCATION: None}
+    assert slot_events(events) == {c.SLOT_LOCATION: None, c.SLOT_LAST_TASK: c.TASK_OFFICE}
 
 
 def test_find_facility(service, sender: str) -> None:
