@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vssid import settings
 from vssid.settings import PROJECT_ROOT
 
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -58,6 +59,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
     enable_rest: bool = False  # Rasa's REST channel, for tests and benchmarks only
+    enable_api: bool = False  # Rasa's HTTP API, for private test stacks only (ENABLE_RASA_API)
     workdir: Path = PROJECT_ROOT
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -71,13 +73,15 @@ class Stack:
 
     def _environ(self) -> dict[str, str]:
         environ = {**os.environ, **self.env}
-        environ.setdefault("RASA_API_TOKEN", secrets.token_urlsafe(24))
+        if self.enable_api:
+            environ["ENABLE_RASA_API"] = "1"
+            environ.setdefault("RASA_API_TOKEN", secrets.token_urlsafe(24))
+            self.env.setdefault("RASA_API_TOKEN", environ["RASA_API_TOKEN"])
         environ.setdefault("RASA_URL", self.url)
         environ.setdefault("PYTHONPATH", str(PROJECT_ROOT))
         environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
         environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-        self.env.setdefault("RASA_API_TOKEN", environ["RASA_API_TOKEN"])
         return environ
 
     def _endpoints_file(self) -> Path:
@@ -122,14 +126,14 @@ class Stack:
 
     def start_rasa(self, timeout: float = 120) -> None:
         environ = self._environ()
+        # `rasa run` through vssid.rasa_main: the API token (if any) never appears in argv.
         args = [
-            RASA,
+            sys.executable,
+            "-m",
+            "vssid.rasa_main",
             "run",
             "-m",
             str(self.model),
-            "--enable-api",
-            "--auth-token",
-            environ["RASA_API_TOKEN"],
             "-i",
             self.interface,
             "-p",
@@ -138,9 +142,10 @@ class Stack:
             str(self._credentials_file()),
             "--endpoints",
             str(self._endpoints_file()),
-            "--cors",
-            "*",
         ]
+        origins = settings.webchat_allowed_origins(environ)
+        if origins:  # otherwise no CORS headers at all: same origin only
+            args += ["--cors", *origins]
         self._spawn("rasa", args, environ)
         _wait_http(f"{self.url}/", self._procs["rasa"], timeout, "Rasa server")
 
