@@ -42,6 +42,7 @@ LIMITS = {
     "webchat_read": "60/minute",  # history/events/end per session
     "webchat_read_address": "600/minute",  # history/events/end per client address
     "telegram_chat": "30/minute",  # updates per Telegram chat
+    "telegram_notice": "1/minute",  # "slow down" replies per Telegram chat
     "agent_api": "600/minute",  # agent API calls per client address
 }
 

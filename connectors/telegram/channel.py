@@ -13,13 +13,17 @@ Configuration comes from the environment, never from a committed file:
 
 Routes (under Rasa's ``/webhooks/telegram``): ``GET /`` health, ``POST /webhook`` updates.
 Rasa conversation ids are ``tg-<chat_id>``. Updates are acknowledged at once and handled in
-order per chat; a recently seen ``update_id`` is ignored.
+order per chat; a recently seen ``update_id`` is ignored. Bodies over 1 MB are refused (413);
+each chat may send ``telegram_chat`` updates per minute (connectors/guard.py): beyond that the
+update is dropped and the user is told once per minute, politely, to slow down. Texts longer
+than Telegram's own 4,096 characters get a polite reply instead of reaching Rasa.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from functools import partial
@@ -33,6 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 
+from connectors import guard
 from connectors.buttons import ButtonPayloads, payloads_in_responses
 from connectors.inbox import PerKeyQueues, RecentIds
 from connectors.telegram import texts
@@ -46,6 +51,8 @@ from vssid.settings import PROJECT_ROOT
 logger = logging.getLogger(__name__)
 
 __all__ = ["TelegramInput", "TelegramOutput", "send_to_chat"]
+
+MAX_TEXT_LENGTH = 4096  # Telegram's own limit for one message
 
 SHUTDOWN_GRACE_SECONDS = 10.0
 _active_output: TelegramOutput | None = None
@@ -88,6 +95,7 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
+        guard.limit_body(telegram_webhook, guard.TELEGRAM_BODY)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -116,9 +124,11 @@ class TelegramInput(InputChannel):
         if not self._authorised(request.headers.get(SECRET_HEADER, "")):
             return response.json({"error": "wrong secret token"}, status=403)
         try:
-            data = request.json
+            data = json.loads(request.body)
             update_id = data["update_id"]
         except Exception:
+            update_id = None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
             return response.json({"error": "body is not a Telegram update"}, status=400)
         if self._seen.check_and_add(update_id):
             logger.info("Telegram update %s already received; ignored", update_id)
@@ -150,6 +160,13 @@ class TelegramInput(InputChannel):
         if chat_id is None or incoming.kind is Kind.IGNORE:
             return
         sender_id = sender_id_for(chat_id)
+        if await guard.rate_limits().hit("telegram_chat", sender_id):
+            if not await guard.rate_limits().hit("telegram_notice", sender_id):
+                await output.send_text_message(sender_id, texts.TOO_FAST)
+            return
+        if incoming.kind is Kind.MESSAGE and len(incoming.text or "") > MAX_TEXT_LENGTH:
+            await output.send_text_message(sender_id, texts.TOO_LONG)
+            return
         if incoming.callback_message_id is not None:
             await output.clear_keyboard(chat_id, incoming.callback_message_id)
         if incoming.kind is Kind.REPLY:
