@@ -136,15 +136,12 @@ def hotline_timezone() -> str:
 
 
 def agent_token() -> str:
+    """The agent's own console token, for scripts/agent_cli.py (the server keeps only hashes)."""
     return env("AGENT_TOKEN")
 
 
 def agent_console_url() -> str:
     return env("AGENT_CONSOLE_URL") or rasa_url() + "/webhooks/agent"
-
-
-def agent_name() -> str:
-    return env("AGENT_NAME")
 
 
 # --- channels ------------------------------------------------------------------------------

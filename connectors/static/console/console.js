@@ -78,12 +78,16 @@
 
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    sessionStorage.setItem(KEY_NAME, $("agent-name").value.trim());
     sessionStorage.setItem(KEY_TOKEN, $("agent-token").value);
     $("agent-token").value = "";
     try {
-      const answer = await api("GET", "/tickets");
-      if (answer.ok) showConsole();
+      const answer = await api("GET", "/me");  // the name comes with the token
+      if (answer.ok) {
+        sessionStorage.setItem(KEY_NAME, answer.data.agent);
+        showConsole();
+      } else if (answer.status !== 401) {
+        logout(answer.data.message || "Không đăng nhập được, vui lòng thử lại sau.");
+      }
     } catch (e) {
       logout("Không kết nối được tới máy chủ, hoặc mã truy cập có ký tự không hợp lệ.");
     }
@@ -191,7 +195,7 @@
 
   async function act(path, body) {
     showError("");
-    const answer = await api("POST", "/tickets/" + state.selected + path, { agent: agent(), ...body });
+    const answer = await api("POST", "/tickets/" + state.selected + path, body || {});
     if (!answer.ok && answer.status !== 401) showError(answer.data.message || "Có lỗi, vui lòng thử lại.");
     await Promise.all([refreshQueue(), refreshTicket()]);
     return answer;
@@ -229,6 +233,5 @@
     if (token()) state.timer = setTimeout(poll, POLL_MS);
   }
 
-  $("agent-name").value = agent();
   if (token() && agent()) showConsole();
 })();
