@@ -16,8 +16,8 @@ from sanic.response import HTTPResponse
 from connectors import guard
 from vssid.aio import run_blocking
 from vssid.db.base import utcnow
-from vssid.db.engine import new_session
 from vssid.services import agents
+from vssid.services.registry import get_access_service
 
 
 @dataclass(frozen=True)
@@ -31,17 +31,16 @@ def bearer_token(request: Request) -> str | None:
     return token or None
 
 
-def _authenticate(token: str | None, client: str) -> str | None:
-    with new_session() as session:
-        return agents.authenticate(session, token=token, client=client)
-
-
 async def authenticate(request: Request) -> Agent | None:
     """The agent owning the request's bearer token, or None (audited).
 
     Raises `agents.LockedOut` when the client address failed too often recently.
     """
-    name = await run_blocking(_authenticate, bearer_token(request), guard.client_address(request))
+    name = await run_blocking(
+        get_access_service().authenticate_agent,
+        token=bearer_token(request),
+        client=guard.client_address(request),
+    )
     return Agent(name) if name else None
 
 

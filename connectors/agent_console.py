@@ -43,17 +43,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import guard
-from connectors.agent_auth import Agent, agent_or_refusal
+from connectors.agent_auth import agent_or_refusal
 from connectors.conversation_actions import execute_action
 from vssid import logmask
 from vssid.aio import run_blocking
 from vssid.channels import channel_for_conversation
 from vssid.constants import ACTION_DELIVER_AGENT_REPLIES, ACTION_HANDOFF_RESOLVED
-from vssid.db.engine import new_session
 from vssid.db.tickets import AUTHOR_AGENT, STATUS_OPEN, STATUS_RESOLVED
 from vssid.services import agents as agent_service
 from vssid.services import tickets as queue
-from vssid.services.registry import get_ticket_service
+from vssid.services.registry import get_access_service, get_ticket_service
 from vssid.services.ticket_service import MessageInfo, TicketInfo, TicketService
 
 logger = logging.getLogger(__name__)
@@ -208,19 +207,6 @@ def _reply_text(request: Request) -> str:
     return text
 
 
-def _audit(agent: Agent, action: str, ticket_id: int, client: str, outcome: str, detail: str = "") -> None:
-    with new_session() as session:
-        agent_service.audit_action(
-            session,
-            action=action,
-            agent=agent.name,
-            ticket_id=ticket_id,
-            client=client,
-            outcome=outcome,
-            detail=detail or None,
-        )
-
-
 _AUDITED = {
     "_claim": agent_service.ACTION_CLAIM,
     "_reply": agent_service.ACTION_REPLY,
@@ -338,12 +324,26 @@ class AgentConsoleInput(InputChannel):
             return _error(400, "invalid", "Nội dung không hợp lệ.", detail=str(e))
         except queue.TicketConflict as e:
             if action:
-                await run_blocking(_audit, agent, action, ticket_id, client, "conflict", e.status)
+                await run_blocking(
+                    get_access_service().audit_agent_action,
+                    action=action,
+                    agent=agent.name,
+                    ticket_id=ticket_id,
+                    client=client,
+                    outcome="conflict",
+                    detail=e.status,
+                )
             return _error(
                 409, "conflict", _conflict_message(e), ticket_status=e.status, assigned_agent=e.assigned_agent
             )
         if action:
-            await run_blocking(_audit, agent, action, ticket_id, client, agent_service.OUTCOME_OK)
+            await run_blocking(
+                get_access_service().audit_agent_action,
+                action=action,
+                agent=agent.name,
+                ticket_id=ticket_id,
+                client=client,
+            )
         if use_case is _reply:
             body["delivered"] = await self._push(request, body["ticket"], ACTION_DELIVER_AGENT_REPLIES)
             body["delivered"] = body["delivered"] and await run_blocking(

@@ -43,9 +43,7 @@ from connectors.webchat_events import METADATA_KEY, events_after, history, offer
 from vssid import logmask
 from vssid import settings as env_settings
 from vssid.aio import run_blocking
-from vssid.db.engine import new_session
-from vssid.services import web_sessions
-from vssid.services.registry import get_records_service
+from vssid.services.registry import get_access_service, get_records_service
 
 logger = logging.getLogger(__name__)
 
@@ -153,24 +151,8 @@ def _json_body(request: Request) -> Any:
     return json.loads(request.body) if request.body else None
 
 
-def _register_session(conversation_id: str, client: str, expires: int) -> None:
-    with new_session() as session:
-        web_sessions.register(
-            session,
-            conversation_id=conversation_id,
-            client=client,
-            expires_at=datetime.fromtimestamp(expires, timezone.utc),
-        )
-
-
-def _session_active(conversation_id: str) -> bool:
-    with new_session() as session:
-        return web_sessions.is_active(session, conversation_id=conversation_id)
-
-
 def _end_session(conversation_id: str) -> None:
-    with new_session() as session:
-        web_sessions.revoke(session, conversation_id=conversation_id)
+    get_access_service().end_web_session(conversation_id=conversation_id)
     get_records_service().revoke_verification(conversation_id=conversation_id)
 
 
@@ -238,7 +220,7 @@ class WebChatInput(InputChannel):
         if sender_id is None:
             return None
         try:
-            active = await run_blocking(_session_active, sender_id)
+            active = await run_blocking(get_access_service().web_session_active, conversation_id=sender_id)
         except Exception:  # the database is down: the signature and expiry still hold
             logger.warning("webchat: could not check whether %s was ended", sender_id, exc_info=True)
             return sender_id
@@ -297,7 +279,12 @@ class WebChatInput(InputChannel):
                 return guard.too_many_requests(wait)
             session_id = session_ids.new_session_id()
             expires = int(time.time()) + env_settings.webchat_session_ttl_seconds()
-            await run_blocking(_register_session, session_ids.sender_id(session_id), address, expires)
+            await run_blocking(
+                get_access_service().register_web_session,
+                conversation_id=session_ids.sender_id(session_id),
+                client=address,
+                expires_at=datetime.fromtimestamp(expires, timezone.utc),
+            )
             return response.json(
                 {
                     "session_id": session_id,

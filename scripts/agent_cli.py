@@ -209,31 +209,31 @@ def _default_url() -> str:
 
 def admin(args: argparse.Namespace, out: Callable[[str], None]) -> int:
     """Token administration, straight on the database (run where DATABASE_URL points)."""
-    from vssid.db.engine import new_session
     from vssid.services import agents
+    from vssid.services.registry import get_access_service
 
-    with new_session() as session:
-        try:
-            if args.command == "issue-token":
-                token = agents.issue_token(session, name=args.name)
-                out(f"Mã truy cập mới của {args.name} (chỉ hiện một lần, mã cũ hết hiệu lực):\n{token}")
-            elif args.command == "revoke-token":
-                agents.revoke_token(session, name=args.name)
-                out(f"Đã thu hồi mã truy cập của {args.name}.")
-            else:
-                rows = agents.list_agents(session)
-                if not rows:
-                    out("Chưa có nhân viên nào. Dùng: issue-token TÊN")
-                for agent in rows:
-                    state = "có mã" if agent.has_token else "đã thu hồi mã"
-                    used = _clock(agent.last_used_at.isoformat()) if agent.last_used_at else "chưa dùng"
-                    out(f"{agent.name:<20} {state:<14} lần dùng cuối: {used}")
-        except agents.InvalidAgentName:
-            out("Tên nhân viên không hợp lệ (1-100 ký tự in được).")
-            return 5
-        except agents.UnknownAgent:
-            out(f"Không có nhân viên {args.name}.")
-            return 4
+    access = get_access_service()
+    try:
+        if args.command == "issue-token":
+            token = access.issue_agent_token(name=args.name)
+            out(f"Mã truy cập mới của {args.name} (chỉ hiện một lần, mã cũ hết hiệu lực):\n{token}")
+        elif args.command == "revoke-token":
+            access.revoke_agent_token(name=args.name)
+            out(f"Đã thu hồi mã truy cập của {args.name}.")
+        else:
+            rows = access.list_agents()
+            if not rows:
+                out("Chưa có nhân viên nào. Dùng: issue-token TÊN")
+            for agent in rows:
+                state = "có mã" if agent.has_token else "đã thu hồi mã"
+                used = _clock(agent.last_used_at.isoformat()) if agent.last_used_at else "chưa dùng"
+                out(f"{agent.name:<20} {state:<14} lần dùng cuối: {used}")
+    except agents.InvalidAgentName:
+        out("Tên nhân viên không hợp lệ (1-100 ký tự in được).")
+        return 5
+    except agents.UnknownAgent:
+        out(f"Không có nhân viên {args.name}.")
+        return 4
     return 0
 
 
