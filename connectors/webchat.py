@@ -134,7 +134,7 @@ _MESSAGES = {
     "bad_request": "Yêu cầu không hợp lệ.",
     "payload_not_offered": "Vui lòng chọn một trong các nút được gợi ý.",
     "bot_error": "Xin lỗi, trợ lý đang gặp sự cố. Vui lòng thử lại sau hoặc gọi 1900.9068.",
-    "too_many_polls": "Có quá nhiều kết nối cùng lúc cho phiên này.",
+    "too_many_polls": "Có quá nhiều kết nối cùng lúc cho phiên này. Vui lòng thử lại sau.",
 }
 
 
@@ -338,7 +338,12 @@ class WebChatInput(InputChannel):
             if refusal:
                 return refusal
             if self._polls.get(sender_id, 0) >= self.settings.max_polls_per_session:
-                return _error(429, "too_many_polls")
+                return guard.json_error(
+                    429,
+                    "too_many_polls",
+                    _MESSAGES["too_many_polls"],
+                    retry_after=int(self.settings.poll_timeout),
+                )
             self._polls[sender_id] = self._polls.get(sender_id, 0) + 1
             try:
                 return await self._long_poll(request, sender_id, _int_arg(request, "after", 0))

@@ -124,9 +124,8 @@ class Stack:
         )
         _wait_http(f"{self.action_url}/health", self._procs["actions"], timeout, "action server")
 
-    def start_rasa(self, timeout: float = 120) -> None:
-        environ = self._environ()
-        # `rasa run` through vssid.rasa_main: the API token (if any) never appears in argv.
+    def rasa_args(self, environ: dict[str, str]) -> list[str]:
+        """The Rasa server's command line: no API switch, no secret (see vssid.rasa_main)."""
         args = [
             sys.executable,
             "-m",
@@ -146,7 +145,11 @@ class Stack:
         origins = settings.webchat_allowed_origins(environ)
         if origins:  # otherwise no CORS headers at all: same origin only
             args += ["--cors", *origins]
-        self._spawn("rasa", args, environ)
+        return args
+
+    def start_rasa(self, timeout: float = 120) -> None:
+        environ = self._environ()
+        self._spawn("rasa", self.rasa_args(environ), environ)
         _wait_http(f"{self.url}/", self._procs["rasa"], timeout, "Rasa server")
 
     def start(self) -> Stack:
