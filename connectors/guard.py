@@ -50,6 +50,17 @@ MESSAGE_TOO_MANY = "Bạn thao tác quá nhanh. Vui lòng thử lại sau {secon
 MESSAGE_TOO_LARGE = "Nội dung gửi lên quá lớn (tối đa {size} KB)."
 
 
+_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\n\t"} | {chr(127)}
+
+
+def clean_text(text: str) -> str | None:
+    """`text` without control characters (NUL breaks PostgreSQL), or None when it is not valid
+    Unicode (lone surrogates from a JSON escape such as "\\ud800")."""
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return None
+    return "".join(ch for ch in text if ch not in _CONTROL)
+
+
 def client_address(request: Request) -> str:
     return request.remote_addr or request.ip or "unknown"
 

@@ -98,6 +98,10 @@ def parse_incoming(body: Any, *, max_length: int) -> Incoming:
     if not isinstance(body, dict):
         raise ValueError("body must be a JSON object")
     text = body.get("text")
+    if isinstance(text, str):
+        text = guard.clean_text(text)
+        if text is None:
+            raise ValueError("text is not valid Unicode")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("text is required")
     if len(text) > max_length:
@@ -110,7 +114,8 @@ def parse_incoming(body: Any, *, max_length: int) -> Incoming:
         raise ValueError("message_id must be 8-64 URL-safe characters")
     webchat: dict[str, Any] = {}
     title = body.get("title")
-    if isinstance(title, str) and title.strip():
+    title = guard.clean_text(title) if isinstance(title, str) else None
+    if title and title.strip():
         webchat["title"] = title.strip()[:_MAX_TITLE_LENGTH]
     if body.get("hidden") is True:
         webchat["hidden"] = True

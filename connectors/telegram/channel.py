@@ -164,7 +164,11 @@ class TelegramInput(InputChannel):
             if not await guard.rate_limits().hit("telegram_notice", sender_id):
                 await output.send_text_message(sender_id, texts.TOO_FAST)
             return
-        if incoming.kind is Kind.MESSAGE and len(incoming.text or "") > MAX_TEXT_LENGTH:
+        text = guard.clean_text(incoming.text or "")
+        if incoming.kind is Kind.MESSAGE and (text is None or not text.strip()):
+            await output.send_text_message(sender_id, texts.NON_TEXT)
+            return
+        if incoming.kind is Kind.MESSAGE and len(text) > MAX_TEXT_LENGTH:
             await output.send_text_message(sender_id, texts.TOO_LONG)
             return
         if incoming.callback_message_id is not None:
@@ -176,7 +180,7 @@ class TelegramInput(InputChannel):
         else:
             await output.send_typing(chat_id)
             message = UserMessage(
-                incoming.text, output, sender_id, input_channel=self.name(), metadata=incoming.metadata
+                text, output, sender_id, input_channel=self.name(), metadata=incoming.metadata
             )
             try:
                 await on_new_message(message)
