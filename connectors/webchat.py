@@ -172,7 +172,8 @@ def _read_events(tracker_store: Any, sender_id: str) -> list[dict[str, Any]]:
 class WebChatOutput(OutputChannel):
     """Output channel of the web chat, for replies and for messages Rasa sends later.
 
-    `POST /conversations/<id>/execute?output_channel=webchat` (or `=latest`) lands here too. It
+    Actions the agent console runs in the conversation (connectors/conversation_actions.py) land
+    here too. It
     sends nothing on purpose: the bot's events are saved in the tracker, where the widget reads
     them on whichever Rasa process it reaches.
     """

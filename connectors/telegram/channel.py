@@ -90,7 +90,7 @@ class TelegramInput(InputChannel):
         self._output = _active_output = TelegramOutput(self.config, self.buttons)  # no I/O until used
 
     def get_output_channel(self) -> TelegramOutput | None:
-        """Lets Rasa (``/conversations/{id}/execute?output_channel=telegram``) push messages."""
+        """Lets actions run outside a user turn (the agent console's) reach the chat."""
         return self._output
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
