@@ -36,8 +36,9 @@ class TelegramOutput(OutputChannel):
 
     Recipient ids are Rasa sender ids (``tg-<chat_id>``) or bare chat ids, so the same object
     serves the webhook and the actions the agent console runs in the conversation
-    (``connectors.conversation_actions``). The ``send_*`` methods Rasa calls log delivery failures instead of raising
-    (a raise would lose the turn's tracker update); :meth:`deliver` raises them.
+    (``connectors.conversation_actions``). The ``send_*`` methods Rasa calls log delivery
+    failures instead of raising (a raise would lose the turn's tracker update); :meth:`deliver`
+    raises them.
     """
 
     def __init__(
