@@ -44,8 +44,9 @@ class WebClient:
         return f"web-{self.session_id}"
 
     @property
-    def auth(self) -> dict[str, str]:
-        return {"X-Webchat-Session": self.session_id, "Authorization": f"Bearer {self.token}"}
+    def auth(self) -> dict[str, str | bytes]:
+        # Bytes, so tokens a browser could not send (non-latin-1) still reach the server.
+        return {"X-Webchat-Session": self.session_id, "Authorization": f"Bearer {self.token}".encode()}
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {**self.auth, **kwargs.pop("headers", {})}
