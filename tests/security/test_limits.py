@@ -150,3 +150,17 @@ def test_agent_login_lockout_per_address(stack: RasaStack, db) -> None:
         .where(AgentAuditEntry.action == "login_failed")
     ).scalar_one()
     assert failures >= 10
+
+
+@pytest.mark.parametrize("length", [b"abc", b"1 2", b"0x10"])
+def test_an_unparsable_content_length_is_400(stack: RasaStack, length: bytes) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", stack.stack.rasa_port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /webhooks/webchat/message HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+            + length
+            + b"\r\n\r\n{}"
+        )
+        status_line = sock.recv(200).split(b"\r\n")[0]
+    assert status_line == b"HTTP/1.1 400 Bad Request"
