@@ -160,7 +160,7 @@ def _resolve(service: TicketService, *, ticket_id: int, agent: str) -> dict[str,
 
 # --- the channel ---------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"^[0-9]{1,9}$")  # ASCII digits only: int() also takes "١٢" and fails on "²"
+_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() also takes "١٢" and fails on "²"
 
 
 class BadInput(ValueError):
@@ -180,7 +180,7 @@ def _number(raw: str | None, name: str, default: int | None = None) -> int:
         if default is None:
             raise BadInput(f"{name} is required")
         return default
-    if not _NUMBER.match(raw):
+    if not _NUMBER.fullmatch(raw):
         raise BadInput(f"{name} must be a number")
     return int(raw)
 
@@ -200,8 +200,9 @@ def _body(request: Request) -> dict[str, Any]:
 
 def _reply_text(request: Request) -> str:
     text = _body(request).get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise BadInput("text is required")
+    text = guard.clean_text(text) if isinstance(text, str) else None
+    if not text or not text.strip():
+        raise BadInput("text is required (valid Unicode, not only spaces)")
     if len(text) > queue.MAX_TEXT_LENGTH:
         raise BadInput(f"text is longer than {queue.MAX_TEXT_LENGTH} characters")
     return text

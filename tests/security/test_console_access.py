@@ -112,3 +112,14 @@ def test_malformed_reply_bodies_are_400(stack: RasaStack, body: bytes) -> None:
     console.post(f"/tickets/{ticket_id}/claim")
     answer = console.http.post(f"{console.api}/tickets/{ticket_id}/reply", data=body, timeout=30)
     assert answer.status_code == 400
+
+
+def test_a_reply_with_control_characters_is_stored_without_them(stack: RasaStack, db) -> None:
+    """NUL cannot be stored by PostgreSQL: it is dropped, never a 500."""
+    ticket_id = _ticket(stack, f"nul-{new_address()}")
+    console = Console(stack, "Lan")
+    console.post(f"/tickets/{ticket_id}/claim")
+    answer = console.post(f"/tickets/{ticket_id}/reply", {"text": "Chào\x00 bạn\x07"})
+    assert answer.status_code == 201
+    assert answer.json()["message"]["text"] == "Chào bạn"
+    assert console.post(f"/tickets/{ticket_id}/reply", {"text": "\x00\x01"}).status_code == 400
