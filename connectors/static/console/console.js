@@ -95,13 +95,17 @@
   $("logout").addEventListener("click", () => logout(""));
 
   // --- queue -------------------------------------------------------------------------------
-  function renderQueue(tickets) {
+  function renderQueue(tickets, total) {
     const list = $("queue");
     list.replaceChildren();
     const waiting = tickets.filter((t) => t.status === "open").length;
     $("queue-count").textContent = String(waiting);
     document.title = (waiting ? "(" + waiting + ") " : "") + "Tổng đài viên — Trợ lý VssID";
     $("queue-empty").hidden = tickets.length > 0;
+    const more = $("queue-more");
+    more.hidden = !(total > tickets.length);
+    more.textContent = "Đang hiện " + tickets.length + "/" + total +
+      " yêu cầu: ưu tiên cao trước, rồi chờ lâu nhất trước; yêu cầu vượt giới hạn xếp cuối.";
     for (const ticket of tickets) {
       const item = el("li", { tabIndex: 0, "data-ticket-id": String(ticket.id),
                               class: ticket.id === state.selected ? "selected" : "" },
@@ -111,6 +115,7 @@
         el("div", { class: "line2" },
           el("span", { class: "tag " + ticket.status }, STATUS[ticket.status] || ticket.status),
           ticket.priority === "high" ? el("span", { class: "tag high" }, "Ưu tiên") : null,
+          ticket.held ? el("span", { class: "tag" }, "Vượt giới hạn") : null,
           ticket.assigned_agent ? el("span", {}, ticket.assigned_agent + " · ") : null,
           el("span", {}, "Chủ đề: " + (ticket.topic || "—") + " · " + ticket.user_messages + " tin nhắn")));
       item.addEventListener("click", () => select(ticket.id));
@@ -124,7 +129,7 @@
     const answer = await api("GET", "/tickets" + all);
     if (!answer.ok) return false;
     state.tickets = answer.data.tickets;
-    renderQueue(state.tickets);
+    renderQueue(state.tickets, answer.data.total);
     return true;
   }
 
