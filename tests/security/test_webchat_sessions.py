@@ -76,3 +76,33 @@ def test_an_unregistered_but_signed_session_is_refused(stack: RasaStack) -> None
     client.session_id = session_ids.new_session_id()
     client.token = session_ids.sign(SECRET, client.session_id)
     assert client.history().status_code == 401
+
+
+def test_ending_a_verified_web_chat_revokes_its_verification(stack: RasaStack, db) -> None:
+    """On a shared computer: records shown, "Kết thúc trò chuyện", nothing left for the next user."""
+    from tests.records.e2e_support import RecordsBackdoor
+    from vssid.db.verification import Verification
+
+    backdoor = RecordsBackdoor(stack.env["DATABASE_URL"])
+    try:
+        backdoor.reset_demo_identities()
+        client = WebClient(stack).open()
+
+        def bot_text(answer) -> str:
+            assert answer.status_code == 200, answer.text
+            return "\n".join(e["text"] for e in answer.json()["events"] if e["type"] == "bot")
+
+        assert "mã số BHXH" in bot_text(client.send("thẻ bhyt của tôi còn hạn không"))
+        assert "09xx xxx" in bot_text(client.send("0101234567"))
+        assert "DN4010101234567" in bot_text(client.send(backdoor.otp(bhxh_code="0101234567")))
+        assert "DN4010101234567" in str(client.history().json())  # shown while the session lasts
+        assert client.end().status_code == 200
+    finally:
+        backdoor.close()
+    rows = (
+        db.execute(sa.select(Verification).where(Verification.conversation_id == client.sender_id))
+        .scalars()
+        .all()
+    )
+    assert rows and all(row.revoked_at is not None for row in rows)
+    assert client.history().status_code == 401
