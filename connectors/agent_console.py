@@ -5,44 +5,55 @@ Routes under /webhooks/agent/:
     GET  /                              the console page (Vietnamese); it asks for the token
     GET  /static/<file>                 console.js, console.css
     GET  /health                        {"status": "ok"}
-    GET  /api/tickets[?all=1]           the queue, oldest first, with waiting times
+    GET  /api/me                        {"agent": "<name>"}: who the token belongs to
+    GET  /api/tickets[?all=1&page=P&per_page=N]
+                                        one page of the queue (default 50, at most 200): held
+                                        tickets last, high priority first, then longest waiting
     GET  /api/tickets/<id>[?after=N]    a ticket and its transcript (messages with id > N)
-    POST /api/tickets/<id>/claim        {"agent": "Lan"}: 409 if another agent holds it
-    POST /api/tickets/<id>/reply        {"agent": "Lan", "text": "..."}: sent to the user
-    POST /api/tickets/<id>/resolve      {"agent": "Lan"}: the bot resumes and asks for a rating
+    POST /api/tickets/<id>/claim        409 if another agent holds it
+    POST /api/tickets/<id>/reply        {"text": "..."}: sent to the user
+    POST /api/tickets/<id>/resolve      the bot resumes and asks for a rating
 
-API routes need ``Authorization: Bearer <AGENT_TOKEN>`` (401 otherwise, nothing changes);
-an unknown ticket is 404. Replies and the hand-back reach the user through Rasa's HTTP API
-(``POST {RASA_URL}/conversations/<id>/execute?output_channel=<channel>``), so the bot's
-messages are recorded in the tracker and sent by the user's own channel. A reply that could
-not be pushed stays undelivered in the database and goes out with the user's next message.
+API routes need ``Authorization: Bearer <token>``: each agent has their own token, issued by
+``scripts/agent_cli.py issue-token NAME`` and stored hashed; the agent's name comes from the
+token (a name in the body is ignored). Wrong tokens are 401 and audited; 10 failures from one
+address within 15 minutes lock that address out (429) for the rest of the window. Malformed
+ids, cursors or bodies are 400, bodies over 16 KB 413; an unknown ticket is 404. Every claim,
+reply and resolve is audited (``agent_audit_log``).
+
+Replies and the hand-back run an action in the user's conversation inside this Rasa process
+(``connectors.conversation_actions``; Rasa's HTTP API stays off), so the bot's messages are
+recorded in the tracker and sent by the user's own channel. A reply that could not be pushed
+stays undelivered in the database and goes out with the user's next message.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hmac
+import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors import guard
+from connectors.agent_auth import agent_or_refusal
+from connectors.conversation_actions import execute_action
 from connectors.dashboard import register_dashboard
-from vssid import logmask, settings
+from vssid import logmask
 from vssid.aio import run_blocking
 from vssid.channels import channel_for_conversation
 from vssid.constants import ACTION_DELIVER_AGENT_REPLIES, ACTION_HANDOFF_RESOLVED
 from vssid.db.tickets import AUTHOR_AGENT, STATUS_OPEN, STATUS_RESOLVED
+from vssid.services import agents as agent_service
 from vssid.services import tickets as queue
-from vssid.services.registry import get_ticket_service
+from vssid.services.registry import get_access_service, get_ticket_service
 from vssid.services.ticket_service import MessageInfo, TicketInfo, TicketService
 
 logger = logging.getLogger(__name__)
@@ -53,7 +64,6 @@ _STATIC_FILES = {
     "console.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
-TOKEN_ENV = "AGENT_TOKEN"
 _NO_STORE = {"Cache-Control": "no-store"}
 _PAGE_HEADERS = {
     **_NO_STORE,
@@ -65,38 +75,14 @@ _PAGE_HEADERS = {
 }
 
 
-# --- pushing to Rasa -----------------------------------------------------------------------
+# --- running actions in the user's conversation ------------------------------------------
+
+Executor = Callable[[Sanic, str, str, str], Awaitable[bool]]  # (app, conversation, action, channel)
 
 
 def output_channel_for(channel: str, conversation_id: str) -> str:
     """Name of the Rasa output channel that reaches the user ('collector' = tracker only)."""
     return channel or channel_for_conversation(conversation_id)
-
-
-class RasaClient:
-    """Runs actions in a conversation through Rasa's HTTP API (needs ``--enable-api``).
-
-    ``RASA_URL`` (default http://127.0.0.1:5005) and ``RASA_API_TOKEN`` are read per call.
-    """
-
-    def __init__(self, timeout: float = 30.0) -> None:
-        self.timeout = timeout
-
-    async def execute(self, conversation_id: str, action: str, output_channel: str) -> bool:
-        base = settings.rasa_url()
-        params = {"output_channel": output_channel}
-        if settings.rasa_api_token():
-            params["token"] = settings.rasa_api_token()
-        url = f"{base}/conversations/{quote(conversation_id, safe='')}/execute"
-        try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as http:
-                async with http.post(url, params=params, json={"name": action}) as answer:
-                    if answer.status == 200:
-                        return True
-                    logger.warning("Rasa answered %s to %s in %s", answer.status, action, conversation_id)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
-            logger.warning("Could not reach Rasa to run %s in %s: %s", action, conversation_id, e)
-        return False
 
 
 # --- JSON views ----------------------------------------------------------------------------
@@ -125,6 +111,7 @@ def ticket_view(ticket: TicketInfo) -> dict[str, Any]:
         "resolved_at": _iso(ticket.resolved_at),
         "waiting_seconds": ticket.waiting_seconds,
         "user_messages": ticket.user_messages,
+        "held": ticket.held,
     }
 
 
@@ -142,9 +129,15 @@ def message_view(message: MessageInfo) -> dict[str, Any]:
 # --- use cases as seen by the console (each runs in a worker thread) ------------------------
 
 
-def _queue(service: TicketService, *, include_resolved: bool) -> dict[str, Any]:
-    view = service.queue(include_resolved=include_resolved)
-    return {"tickets": [ticket_view(t) for t in view.tickets], "server_time": view.server_time.isoformat()}
+def _queue(service: TicketService, *, include_resolved: bool, page: int, per_page: int) -> dict[str, Any]:
+    view = service.queue(include_resolved=include_resolved, page=page, per_page=per_page)
+    return {
+        "tickets": [ticket_view(t) for t in view.tickets],
+        "server_time": view.server_time.isoformat(),
+        "page": view.page,
+        "per_page": view.per_page,
+        "total": view.total,
+    }
 
 
 def _detail(service: TicketService, *, ticket_id: int, after_id: int) -> dict[str, Any]:
@@ -168,32 +161,66 @@ def _resolve(service: TicketService, *, ticket_id: int, agent: str) -> dict[str,
 
 # --- the channel ---------------------------------------------------------------------------
 
+_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() also takes "١٢" and fails on "²"
+
+
+class BadInput(ValueError):
+    """A malformed id, cursor or body: answered with 400."""
+
 
 def _error(http_status: int, code: str, message: str, **extra: Any) -> HTTPResponse:
-    return response.json({"error": code, "message": message, **extra}, status=http_status, headers=_NO_STORE)
+    return guard.json_error(http_status, code, message, **extra)
 
 
 def _json(body: dict[str, Any], status: int = 200) -> HTTPResponse:
     return response.json(body, status=status, headers=_NO_STORE)
 
 
-def _ticket_id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+def _number(raw: str | None, name: str, default: int | None = None) -> int:
+    if raw is None or raw == "":
+        if default is None:
+            raise BadInput(f"{name} is required")
+        return default
+    if not _NUMBER.fullmatch(raw):
+        raise BadInput(f"{name} must be a number")
+    return int(raw)
 
 
 def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json
-    except Exception:
+    """The JSON object body (empty body = {}); BadInput for anything else."""
+    if not request.body:
         return {}
-    return body if isinstance(body, dict) else {}
+    try:
+        body = json.loads(request.body)
+    except ValueError as e:  # invalid JSON or invalid UTF-8
+        raise BadInput("body must be JSON") from e
+    if not isinstance(body, dict):
+        raise BadInput("body must be a JSON object")
+    return body
+
+
+def _reply_text(request: Request) -> str:
+    text = _body(request).get("text")
+    text = guard.clean_text(text) if isinstance(text, str) else None
+    if not text or not text.strip():
+        raise BadInput("text is required (valid Unicode, not only spaces)")
+    if len(text) > queue.MAX_TEXT_LENGTH:
+        raise BadInput(f"text is longer than {queue.MAX_TEXT_LENGTH} characters")
+    return text
+
+
+_AUDITED = {
+    "_claim": agent_service.ACTION_CLAIM,
+    "_reply": agent_service.ACTION_REPLY,
+    "_resolve": agent_service.ACTION_RESOLVE,
+}
 
 
 class AgentConsoleInput(InputChannel):
     """Serves the console; receives no user messages itself."""
 
-    def __init__(self, rasa: RasaClient | None = None) -> None:
-        self.rasa = rasa or RasaClient()
+    def __init__(self, executor: Executor | None = None) -> None:
+        self.executor = executor or execute_action
 
     @classmethod
     def name(cls) -> str:
@@ -204,20 +231,13 @@ class AgentConsoleInput(InputChannel):
         logmask.install()
         return cls()
 
-    def authorised(self, request: Request) -> bool:
-        expected = settings.agent_token()
-        header = request.headers.get("Authorization", "")
-        given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
-        if not expected:
-            logger.warning("%s is not set: the agent console refuses every request", TOKEN_ENV)
-            return False
-        # Header bytes that are not UTF-8 arrive as surrogates: compare them as bytes, never fail.
-        return hmac.compare_digest(
-            given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
-        )
-
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         console = Blueprint("agent_console", __name__)
+        guard.limit_body(console, guard.SMALL_BODY)
+
+        @console.exception(BadInput)
+        async def bad_input(request: Request, exception: BadInput) -> HTTPResponse:
+            return _error(400, "invalid", "Yêu cầu không hợp lệ.", detail=str(exception))
 
         @console.get("/")
         async def page(request: Request) -> HTTPResponse:
@@ -235,75 +255,111 @@ class AgentConsoleInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             return _json({"status": "ok"})
 
+        @console.get("/api/me")
+        async def me(request: Request) -> HTTPResponse:
+            agent, refusal = await agent_or_refusal(request)
+            return refusal or _json({"agent": agent.name})
+
         @console.get("/api/tickets")
         async def list_tickets(request: Request) -> HTTPResponse:
-            if not self.authorised(request):
-                return _unauthorised()
+            agent, refusal = await agent_or_refusal(request)
+            if refusal:
+                return refusal
+            page = _number(request.args.get("page"), "page", 1)
+            per_page = _number(request.args.get("per_page"), "per_page", queue.DEFAULT_PAGE_SIZE)
+            if page < 1 or not 1 <= per_page <= queue.MAX_PAGE_SIZE:
+                raise BadInput(f"page >= 1 and 1 <= per_page <= {queue.MAX_PAGE_SIZE}")
             include_resolved = request.args.get("all") in ("1", "true")
-            return _json(await run_blocking(_queue, get_ticket_service(), include_resolved=include_resolved))
+            return _json(
+                await run_blocking(
+                    _queue,
+                    get_ticket_service(),
+                    include_resolved=include_resolved,
+                    page=page,
+                    per_page=per_page,
+                )
+            )
 
         @console.get("/api/tickets/<raw_id>")
         async def show_ticket(request: Request, raw_id: str) -> HTTPResponse:
-            return await self._handle(request, raw_id, _detail, after_id=_int(request.args.get("after")))
+            return await self._handle(
+                request, raw_id, _detail, lambda: {"after_id": _number(request.args.get("after"), "after", 0)}
+            )
 
         @console.post("/api/tickets/<raw_id>/claim")
         async def claim(request: Request, raw_id: str) -> HTTPResponse:
-            return await self._handle(request, raw_id, _claim, agent=_body(request).get("agent", ""))
+            return await self._handle(request, raw_id, _claim, lambda: _body(request) and {})
 
         @console.post("/api/tickets/<raw_id>/reply")
         async def reply(request: Request, raw_id: str) -> HTTPResponse:
-            body = _body(request)
-            return await self._handle(
-                request, raw_id, _reply, agent=body.get("agent", ""), text=body.get("text", "")
-            )
+            return await self._handle(request, raw_id, _reply, lambda: {"text": _reply_text(request)})
 
         @console.post("/api/tickets/<raw_id>/resolve")
         async def resolve(request: Request, raw_id: str) -> HTTPResponse:
-            return await self._handle(request, raw_id, _resolve, agent=_body(request).get("agent", ""))
+            return await self._handle(request, raw_id, _resolve, lambda: _body(request) and {})
 
-        register_dashboard(console, self.authorised)
+        register_dashboard(console)
         return console
 
     async def _handle(
-        self, request: Request, raw_id: str, use_case: Callable[..., dict[str, Any]], **kwargs: Any
+        self,
+        request: Request,
+        raw_id: str,
+        use_case: Callable[..., dict[str, Any]],
+        parse: Callable[[], dict[str, Any]],
     ) -> HTTPResponse:
-        """Authorise, run the use case, then push to Rasa what the user must see."""
-        if not self.authorised(request):
-            return _unauthorised()
-        ticket_id = _ticket_id(raw_id)
-        if ticket_id is None:
-            return _not_found()
+        """Authorise, parse the input (BadInput = 400), run the use case, audit it, then push
+        to the user what they must see."""
+        agent, refusal = await agent_or_refusal(request)
+        if refusal:
+            return refusal
+        ticket_id = _number(raw_id, "ticket id")
+        kwargs = parse()
+        if use_case is not _detail:
+            kwargs["agent"] = agent.name
+        action = _AUDITED.get(use_case.__name__)
+        client = guard.client_address(request)
         try:
             body = await run_blocking(use_case, get_ticket_service(), ticket_id=ticket_id, **kwargs)
         except queue.TicketNotFound:
             return _not_found()
         except queue.InvalidInput as e:
-            return _error(400, "invalid", "Thiếu tên nhân viên hoặc nội dung không hợp lệ.", detail=str(e))
+            return _error(400, "invalid", "Nội dung không hợp lệ.", detail=str(e))
         except queue.TicketConflict as e:
+            if action:
+                await run_blocking(
+                    get_access_service().audit_agent_action,
+                    action=action,
+                    agent=agent.name,
+                    ticket_id=ticket_id,
+                    client=client,
+                    outcome="conflict",
+                    detail=e.status,
+                )
             return _error(
                 409, "conflict", _conflict_message(e), ticket_status=e.status, assigned_agent=e.assigned_agent
             )
+        if action:
+            await run_blocking(
+                get_access_service().audit_agent_action,
+                action=action,
+                agent=agent.name,
+                ticket_id=ticket_id,
+                client=client,
+            )
         if use_case is _reply:
-            body["delivered"] = await self._push(body["ticket"], ACTION_DELIVER_AGENT_REPLIES)
+            body["delivered"] = await self._push(request, body["ticket"], ACTION_DELIVER_AGENT_REPLIES)
             body["delivered"] = body["delivered"] and await run_blocking(
                 get_ticket_service().is_delivered, message_id=body["message"]["id"]
             )
             return _json(body, status=201)
         if use_case is _resolve:
-            body["notified"] = await self._push(body["ticket"], ACTION_HANDOFF_RESOLVED)
+            body["notified"] = await self._push(request, body["ticket"], ACTION_HANDOFF_RESOLVED)
         return _json(body)
 
-    async def _push(self, ticket: dict[str, Any], action: str) -> bool:
+    async def _push(self, request: Request, ticket: dict[str, Any], action: str) -> bool:
         channel = output_channel_for(ticket["channel"], ticket["conversation_id"])
-        return await self.rasa.execute(ticket["conversation_id"], action, channel)
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
-
-
-def _unauthorised() -> HTTPResponse:
-    return _error(401, "unauthorised", "Mã truy cập không đúng.")
+        return await self.executor(request.app, ticket["conversation_id"], action, channel)
 
 
 def _not_found() -> HTTPResponse:

@@ -1,6 +1,6 @@
 """Operators' dashboard in the agent console: what users ask, where the bot fails, what to add to kb/.
 
-Registered on the agent console's blueprint by ``register_dashboard(blueprint, authorise)``, with
+Registered on the agent console's blueprint by ``register_dashboard(blueprint)``, with
 the console's own check of the agent's credentials. Routes under /webhooks/agent/:
     GET  /dashboard                    the page (Vietnamese; charts by the vendored Chart.js)
     GET  /dashboard/static/<file>      dashboard.js, dashboard.css, chart.umd.min.js
@@ -27,6 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.agent_auth import agent_or_refusal
 from vssid.aio import run_blocking
 from vssid.services import kb_suggestions
 from vssid.services.analytics import InvalidRange, parse_days
@@ -48,8 +49,6 @@ _PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-Authorise = Callable[[Request], bool]
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:
@@ -77,7 +76,7 @@ def _suggestion_view(s: kb_suggestions.Suggestion) -> dict[str, Any]:
     }
 
 
-def _suggest(body: dict[str, Any]) -> dict[str, Any]:
+def _suggest(body: dict[str, Any], agent: str) -> dict[str, Any]:
     from kb import TOPIC_NAMES
 
     count = body.get("count", 1)
@@ -85,7 +84,7 @@ def _suggest(body: dict[str, Any]) -> dict[str, Any]:
         topic=str(body.get("topic") or ""),
         text=str(body.get("text") or ""),
         count=count if isinstance(count, int) and 0 < count < 10**6 else 1,
-        agent=str(body.get("agent") or ""),
+        agent=agent,
         known_topics=set(TOPIC_NAMES),
     )
     return {"suggestion": _suggestion_view(suggestion)}
@@ -95,12 +94,13 @@ def _list_suggestions() -> dict[str, Any]:
     return {"suggestions": [_suggestion_view(s) for s in kb_suggestions.list_suggestions()]}
 
 
-def register_dashboard(blueprint: Blueprint, authorise: Authorise) -> None:
+def register_dashboard(blueprint: Blueprint) -> None:
     """Add the dashboard's page and API routes to the agent console's blueprint."""
 
     async def guarded(request: Request, use_case: Callable[[int], Any]) -> HTTPResponse | Any:
-        if not authorise(request):
-            return _unauthorised()
+        _, refusal = await agent_or_refusal(request)
+        if refusal is not None:
+            return refusal
         try:
             days = parse_days(request.args.get("days"))
         except InvalidRange as e:
@@ -151,14 +151,16 @@ def register_dashboard(blueprint: Blueprint, authorise: Authorise) -> None:
 
     @blueprint.get("/api/suggestions")
     async def suggestions(request: Request) -> HTTPResponse:
-        if not authorise(request):
-            return _unauthorised()
+        _, refusal = await agent_or_refusal(request)
+        if refusal is not None:
+            return refusal
         return response.json(await run_blocking(_list_suggestions), headers=_NO_STORE)
 
     @blueprint.post("/api/suggestions")
     async def suggest(request: Request) -> HTTPResponse:
-        if not authorise(request):
-            return _unauthorised()
+        agent, refusal = await agent_or_refusal(request)
+        if refusal is not None or agent is None:
+            return refusal or _unauthorised()
         try:
             body = request.json
         except Exception:
@@ -166,7 +168,7 @@ def register_dashboard(blueprint: Blueprint, authorise: Authorise) -> None:
         if not isinstance(body, dict):
             return _error(400, "invalid", "Nội dung gửi lên không hợp lệ.")
         try:
-            result = await run_blocking(_suggest, body)
+            result = await run_blocking(_suggest, body, agent.name)
         except kb_suggestions.InvalidSuggestion as e:
             return _error(400, "invalid", f"Gợi ý không hợp lệ: {e}.")
         return response.json(result, status=201, headers=_NO_STORE)

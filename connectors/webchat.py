@@ -4,23 +4,32 @@ Routes under /webhooks/webchat/:
     GET  /                 demo page (Vietnamese) with the widget
     GET  /static/<file>    widget.js, widget.css
     GET  /health           {"status": "ok"}
-    POST /session          issue {session_id, token}
+    POST /session          issue {session_id, token, expires_at}
     POST /message          send a user message; answer the conversation's new events
-    GET  /history          the latest shown events (after a page reload)
+    GET  /history          the current session's shown events (after a page reload)
     GET  /events?after=N   long poll for events appended later (e.g. a hotline agent's reply)
+    POST /end              "Kết thúc trò chuyện": revoke the session and its verification
 
 Every route but the first four needs the headers `X-Webchat-Session: <session_id>` and
-`Authorization: Bearer <token>`. The widget reads everything it shows from the tracker store,
-so any Rasa process behind a load balancer can answer any request.
+`Authorization: Bearer <token>`; an expired or ended session is 401 (the widget starts a new
+one). The widget reads everything it shows from the tracker store, so any Rasa process behind
+a load balancer can answer any request.
+
+Limits (connectors/guard.py): bodies over 16 KB are 413; sessions per client address, messages
+and reads per session and per address are rate limited (429 with Retry-After and a Vietnamese
+message); at most `max_polls_per_session` long polls of one session wait at once per process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +38,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors import session_ids
+from connectors import guard, session_ids
 from connectors.webchat_events import METADATA_KEY, events_after, history, offered_payloads
 from vssid import logmask
+from vssid import settings as env_settings
+from vssid.aio import run_blocking
+from vssid.services.registry import get_access_service, get_records_service
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +71,7 @@ class WebChatSettings:
     history_limit: int = 100  # shown events sent after a page reload
     max_message_length: int = 1000
     start_payload: str = "/greet"  # sent, hidden, when a conversation opens empty; "" for none
+    max_polls_per_session: int = 2  # concurrent GET /events of one session (per process)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatSettings:
@@ -85,6 +98,10 @@ def parse_incoming(body: Any, *, max_length: int) -> Incoming:
     if not isinstance(body, dict):
         raise ValueError("body must be a JSON object")
     text = body.get("text")
+    if isinstance(text, str):
+        text = guard.clean_text(text)
+        if text is None:
+            raise ValueError("text is not valid Unicode")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("text is required")
     if len(text) > max_length:
@@ -97,7 +114,8 @@ def parse_incoming(body: Any, *, max_length: int) -> Incoming:
         raise ValueError("message_id must be 8-64 URL-safe characters")
     webchat: dict[str, Any] = {}
     title = body.get("title")
-    if isinstance(title, str) and title.strip():
+    title = guard.clean_text(title) if isinstance(title, str) else None
+    if title and title.strip():
         webchat["title"] = title.strip()[:_MAX_TITLE_LENGTH]
     if body.get("hidden") is True:
         webchat["hidden"] = True
@@ -116,8 +134,31 @@ def _int_arg(request: Request, name: str, default: int) -> int:
         return default
 
 
+_MESSAGES = {
+    "invalid_session": "Phiên trò chuyện đã hết hạn hoặc đã kết thúc. Vui lòng bắt đầu lại.",
+    "bad_request": "Yêu cầu không hợp lệ.",
+    "payload_not_offered": "Vui lòng chọn một trong các nút được gợi ý.",
+    "bot_error": "Xin lỗi, trợ lý đang gặp sự cố. Vui lòng thử lại sau hoặc gọi 1900.9068.",
+    "too_many_polls": "Có quá nhiều kết nối cùng lúc cho phiên này. Vui lòng thử lại sau.",
+}
+
+
 def _error(status: int, error: str, detail: str = "") -> HTTPResponse:
-    return response.json({"error": error, "detail": detail}, status=status, headers=_NO_STORE)
+    return response.json(
+        {"error": error, "detail": detail, "message": _MESSAGES.get(error, "")},
+        status=status,
+        headers=_NO_STORE,
+    )
+
+
+def _json_body(request: Request) -> Any:
+    """The parsed JSON body; ValueError for invalid JSON or invalid UTF-8."""
+    return json.loads(request.body) if request.body else None
+
+
+def _end_session(conversation_id: str) -> None:
+    get_access_service().end_web_session(conversation_id=conversation_id)
+    get_records_service().revoke_verification(conversation_id=conversation_id)
 
 
 def _read_events(tracker_store: Any, sender_id: str) -> list[dict[str, Any]]:
@@ -131,7 +172,8 @@ def _read_events(tracker_store: Any, sender_id: str) -> list[dict[str, Any]]:
 class WebChatOutput(OutputChannel):
     """Output channel of the web chat, for replies and for messages Rasa sends later.
 
-    `POST /conversations/<id>/execute?output_channel=webchat` (or `=latest`) lands here too. It
+    Actions the agent console runs in the conversation (connectors/conversation_actions.py) land
+    here too. It
     sends nothing on purpose: the bot's events are saved in the tracker, where the widget reads
     them on whichever Rasa process it reaches.
     """
@@ -155,6 +197,7 @@ class WebChatInput(InputChannel):
     def __init__(self, settings: WebChatSettings, secret: bytes) -> None:
         self.settings = settings
         self._secret = secret
+        self._polls: dict[str, int] = {}  # sender id -> long polls waiting now
 
     @classmethod
     def name(cls) -> str:
@@ -168,14 +211,42 @@ class WebChatInput(InputChannel):
     def get_output_channel(self) -> OutputChannel:
         return WebChatOutput()
 
-    def authenticated_sender(self, request: Request) -> str | None:
-        """The Rasa sender id of a request carrying a valid session, else None."""
+    def signed_sender(self, request: Request) -> str | None:
+        """The Rasa sender id of a request carrying a validly signed, unexpired session."""
         session_id = request.headers.get(SESSION_HEADER)
         authorization = request.headers.get("Authorization", "")
         token = authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else None
         if not session_ids.verify(self._secret, session_id, token):
             return None
         return session_ids.sender_id(session_id)
+
+    async def authenticated_sender(self, request: Request) -> str | None:
+        """The sender id of a signed, unexpired session that was not ended, else None."""
+        sender_id = self.signed_sender(request)
+        if sender_id is None:
+            return None
+        try:
+            active = await run_blocking(get_access_service().web_session_active, conversation_id=sender_id)
+        except Exception:  # the database is down: the signature and expiry still hold
+            logger.warning("webchat: could not check whether %s was ended", sender_id, exc_info=True)
+            return sender_id
+        return sender_id if active else None
+
+    async def _admit(
+        self, request: Request, per_session: str, per_address: str
+    ) -> tuple[str | None, HTTPResponse | None]:
+        """(sender id, None) for an authenticated request within its limits, else (None, refusal)."""
+        address = guard.client_address(request)
+        wait = await guard.rate_limits().hit(per_address, address)
+        if wait:
+            return None, guard.too_many_requests(wait)
+        sender_id = await self.authenticated_sender(request)
+        if sender_id is None:
+            return None, _error(401, "invalid_session")
+        wait = await guard.rate_limits().hit(per_session, sender_id)
+        if wait:
+            return None, guard.too_many_requests(wait)
+        return sender_id, None
 
     async def conversation_events(self, request: Request, sender_id: str) -> list[dict[str, Any]]:
         """All events of the conversation, read from the agent's tracker store."""
@@ -193,6 +264,7 @@ class WebChatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("webchat_webhook", __name__)
+        guard.limit_body(webchat, guard.SMALL_BODY)
         webchat.static("/static", str(STATIC_DIR), name="webchat_static")
 
         @webchat.get("/")
@@ -206,12 +278,24 @@ class WebChatInput(InputChannel):
             return response.json({"status": "ok"})
 
         @webchat.post("/session")
-        async def new_session(request: Request) -> HTTPResponse:
+        async def new_session_route(request: Request) -> HTTPResponse:
+            address = guard.client_address(request)
+            wait = await guard.rate_limits().hit("webchat_session", address)
+            if wait:
+                return guard.too_many_requests(wait)
             session_id = session_ids.new_session_id()
+            expires = int(time.time()) + env_settings.webchat_session_ttl_seconds()
+            await run_blocking(
+                get_access_service().register_web_session,
+                conversation_id=session_ids.sender_id(session_id),
+                client=address,
+                expires_at=datetime.fromtimestamp(expires, timezone.utc),
+            )
             return response.json(
                 {
                     "session_id": session_id,
-                    "token": session_ids.sign(self._secret, session_id),
+                    "token": session_ids.sign(self._secret, session_id, expires),
+                    "expires_at": expires,
                     "start_payload": self.settings.start_payload,
                 },
                 headers=_NO_STORE,
@@ -219,11 +303,11 @@ class WebChatInput(InputChannel):
 
         @webchat.post("/message")
         async def message(request: Request) -> HTTPResponse:
-            sender_id = self.authenticated_sender(request)
-            if sender_id is None:
-                return _error(401, "invalid_session")
+            sender_id, refusal = await self._admit(request, "webchat_message", "webchat_message_address")
+            if refusal:
+                return refusal
             try:
-                incoming = parse_incoming(request.json, max_length=self.settings.max_message_length)
+                incoming = parse_incoming(_json_body(request), max_length=self.settings.max_message_length)
             except ValueError as e:
                 return _error(400, "bad_request", str(e))
             if not await self.may_send(request, sender_id, incoming.text):
@@ -247,25 +331,48 @@ class WebChatInput(InputChannel):
 
         @webchat.get("/history")
         async def conversation_history(request: Request) -> HTTPResponse:
-            sender_id = self.authenticated_sender(request)
-            if sender_id is None:
-                return _error(401, "invalid_session")
+            sender_id, refusal = await self._admit(request, "webchat_read", "webchat_read_address")
+            if refusal:
+                return refusal
             limit = min(_int_arg(request, "limit", self.settings.history_limit), self.settings.history_limit)
             events = await self.conversation_events(request, sender_id)
             return response.json(history(events, limit), headers=_NO_STORE)
 
         @webchat.get("/events")
         async def later_events(request: Request) -> HTTPResponse:
-            sender_id = self.authenticated_sender(request)
-            if sender_id is None:
-                return _error(401, "invalid_session")
-            after = _int_arg(request, "after", 0)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.settings.poll_timeout
-            while True:
-                page = events_after(await self.conversation_events(request, sender_id), after)
-                if page["events"] or page["reset"] or loop.time() >= deadline:
-                    return response.json(page, headers=_NO_STORE)
-                await asyncio.sleep(self.settings.poll_interval)
+            sender_id, refusal = await self._admit(request, "webchat_read", "webchat_read_address")
+            if refusal:
+                return refusal
+            if self._polls.get(sender_id, 0) >= self.settings.max_polls_per_session:
+                return guard.json_error(
+                    429,
+                    "too_many_polls",
+                    _MESSAGES["too_many_polls"],
+                    retry_after=int(self.settings.poll_timeout),
+                )
+            self._polls[sender_id] = self._polls.get(sender_id, 0) + 1
+            try:
+                return await self._long_poll(request, sender_id, _int_arg(request, "after", 0))
+            finally:
+                self._polls[sender_id] -= 1
+                if not self._polls[sender_id]:
+                    del self._polls[sender_id]
+
+        @webchat.post("/end")
+        async def end(request: Request) -> HTTPResponse:
+            sender_id, refusal = await self._admit(request, "webchat_read", "webchat_read_address")
+            if refusal:
+                return refusal
+            await run_blocking(_end_session, sender_id)
+            return response.json({"ended": True}, headers=_NO_STORE)
 
         return webchat
+
+    async def _long_poll(self, request: Request, sender_id: str, after: int) -> HTTPResponse:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.poll_timeout
+        while True:
+            page = events_after(await self.conversation_events(request, sender_id), after)
+            if page["events"] or page["reset"] or loop.time() >= deadline:
+                return response.json(page, headers=_NO_STORE)
+            await asyncio.sleep(self.settings.poll_interval)

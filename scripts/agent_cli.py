@@ -1,22 +1,27 @@
-"""Hotline agent console for the terminal: the same operations as the web page, over its API.
+"""Hotline agent console for the terminal: the same operations as the web page, over its API,
+and the administration of the agents' tokens (directly on DATABASE_URL).
 
-    AGENT_TOKEN=... python scripts/agent_cli.py queue
+    python scripts/agent_cli.py issue-token Lan     # prints Lan's new token once (old one stops)
+    python scripts/agent_cli.py revoke-token Lan
+    python scripts/agent_cli.py list-agents
+
+    AGENT_TOKEN=... python scripts/agent_cli.py queue [--page 2]
     python scripts/agent_cli.py show 12
-    python scripts/agent_cli.py claim 12 --agent Lan
-    python scripts/agent_cli.py reply 12 "Chào bạn, tôi là Lan." --agent Lan
-    python scripts/agent_cli.py resolve 12 --agent Lan
+    python scripts/agent_cli.py claim 12
+    python scripts/agent_cli.py reply 12 "Chào bạn, tôi là Lan."
+    python scripts/agent_cli.py resolve 12
     python scripts/agent_cli.py watch            # the queue and new messages, every 2 seconds
 
 The console's address is --url, else AGENT_CONSOLE_URL, else $RASA_URL/webhooks/agent
-(default http://127.0.0.1:5005). The token comes from AGENT_TOKEN (or --token), the agent's
-name from --agent, AGENT_NAME or the login name.
-Exit codes: 0 done, 1 other error, 3 wrong token, 4 no such ticket, 5 conflict or invalid input.
+(default http://127.0.0.1:5005). The token comes from AGENT_TOKEN (or --token); the agent's
+name is the token's owner (the server decides, not the client).
+Exit codes: 0 done, 1 other error, 3 wrong token, 4 no such ticket or agent, 5 conflict or
+invalid input, 6 locked out or rate limited.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 import time
 from collections.abc import Callable
@@ -32,7 +37,8 @@ from vssid import settings  # noqa: E402
 
 STATUS = {"open": "đang chờ", "assigned": "đang xử lý", "resolved": "đã xong"}
 AUTHOR = {"user": "Người dùng", "bot": "Trợ lý ảo"}
-EXIT_CODES = {401: 3, 404: 4, 409: 5, 400: 5}
+EXIT_CODES = {401: 3, 404: 4, 409: 5, 400: 5, 413: 5, 429: 6}
+ADMIN_COMMANDS = ("issue-token", "revoke-token", "list-agents")
 
 
 class ConsoleError(Exception):
@@ -67,20 +73,26 @@ class ConsoleClient:
             raise ConsoleError(answer.status_code, data.get("message") or f"Lỗi HTTP {answer.status_code}")
         return data
 
-    def queue(self, include_resolved: bool = False) -> list[dict[str, Any]]:
-        return self._call("GET", "/tickets", params={"all": "1"} if include_resolved else None)["tickets"]
+    def queue(self, include_resolved: bool = False, page: int = 1) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"page": page}
+        if include_resolved:
+            params["all"] = "1"
+        return self._call("GET", "/tickets", params=params)["tickets"]
+
+    def me(self) -> str:
+        return self._call("GET", "/me")["agent"]
 
     def ticket(self, ticket_id: int, after: int = 0) -> dict[str, Any]:
         return self._call("GET", f"/tickets/{ticket_id}", params={"after": after} if after else None)
 
-    def claim(self, ticket_id: int, agent: str) -> dict[str, Any]:
-        return self._call("POST", f"/tickets/{ticket_id}/claim", {"agent": agent})
+    def claim(self, ticket_id: int) -> dict[str, Any]:
+        return self._call("POST", f"/tickets/{ticket_id}/claim", {})
 
-    def reply(self, ticket_id: int, agent: str, text: str) -> dict[str, Any]:
-        return self._call("POST", f"/tickets/{ticket_id}/reply", {"agent": agent, "text": text})
+    def reply(self, ticket_id: int, text: str) -> dict[str, Any]:
+        return self._call("POST", f"/tickets/{ticket_id}/reply", {"text": text})
 
-    def resolve(self, ticket_id: int, agent: str) -> dict[str, Any]:
-        return self._call("POST", f"/tickets/{ticket_id}/resolve", {"agent": agent})
+    def resolve(self, ticket_id: int) -> dict[str, Any]:
+        return self._call("POST", f"/tickets/{ticket_id}/resolve", {})
 
 
 # --- formatting ----------------------------------------------------------------------------
@@ -170,10 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--url", help="console address, e.g. http://127.0.0.1:5005/webhooks/agent")
     parser.add_argument("--token", help="agent token (default: AGENT_TOKEN)")
-    parser.add_argument("--agent", help="your name as users see it (default: AGENT_NAME or login)")
     sub = parser.add_subparsers(dest="command", required=True)
-    queue = sub.add_parser("queue", help="the tickets waiting, oldest first")
+    sub.add_parser("issue-token", help="give an agent a new token (printed once)").add_argument("name")
+    sub.add_parser("revoke-token", help="make an agent's token stop working").add_argument("name")
+    sub.add_parser("list-agents", help="the agents and whether they hold a token")
+    queue = sub.add_parser("queue", help="the tickets waiting: high priority first, then longest waiting")
     queue.add_argument("--all", action="store_true", help="include resolved tickets")
+    queue.add_argument("--page", type=int, default=1, help="page of 50 tickets (default 1)")
     for name, help_text in (
         ("show", "a ticket and its transcript"),
         ("claim", "take a ticket"),
@@ -192,31 +207,62 @@ def _default_url() -> str:
     return settings.agent_console_url()
 
 
+def admin(args: argparse.Namespace, out: Callable[[str], None]) -> int:
+    """Token administration, straight on the database (run where DATABASE_URL points)."""
+    from vssid.services import agents
+    from vssid.services.registry import get_access_service
+
+    access = get_access_service()
+    try:
+        if args.command == "issue-token":
+            token = access.issue_agent_token(name=args.name)
+            out(f"Mã truy cập mới của {args.name} (chỉ hiện một lần, mã cũ hết hiệu lực):\n{token}")
+        elif args.command == "revoke-token":
+            access.revoke_agent_token(name=args.name)
+            out(f"Đã thu hồi mã truy cập của {args.name}.")
+        else:
+            rows = access.list_agents()
+            if not rows:
+                out("Chưa có nhân viên nào. Dùng: issue-token TÊN")
+            for agent in rows:
+                state = "có mã" if agent.has_token else "đã thu hồi mã"
+                used = _clock(agent.last_used_at.isoformat()) if agent.last_used_at else "chưa dùng"
+                out(f"{agent.name:<20} {state:<14} lần dùng cuối: {used}")
+    except agents.InvalidAgentName:
+        out("Tên nhân viên không hợp lệ (1-100 ký tự in được).")
+        return 5
+    except agents.UnknownAgent:
+        out(f"Không có nhân viên {args.name}.")
+        return 4
+    return 0
+
+
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ADMIN_COMMANDS:
+        return admin(args, out)
     token = args.token or settings.agent_token()
     if not token:
         out("Thiếu mã truy cập: đặt biến môi trường AGENT_TOKEN (hoặc --token).")
         return 3
-    agent = args.agent or settings.agent_name() or getpass.getuser()
     client = ConsoleClient(args.url or _default_url(), token)
     try:
         if args.command == "queue":
-            out(format_queue(client.queue(include_resolved=args.all)))
+            out(format_queue(client.queue(include_resolved=args.all, page=args.page)))
         elif args.command == "show":
             out(format_ticket(client.ticket(args.ticket)))
         elif args.command == "claim":
-            client.claim(args.ticket, agent)
-            out(f"Bạn ({agent}) đã nhận xử lý yêu cầu #{args.ticket}.")
+            answer = client.claim(args.ticket)
+            out(f"Bạn ({answer['ticket']['assigned_agent']}) đã nhận xử lý yêu cầu #{args.ticket}.")
         elif args.command == "reply":
-            answer = client.reply(args.ticket, agent, " ".join(args.text))
+            answer = client.reply(args.ticket, " ".join(args.text))
             out(
                 "Đã gửi cho người dùng."
                 if answer["delivered"]
                 else "Đã lưu câu trả lời; sẽ gửi khi kết nối lại được với người dùng."
             )
         elif args.command == "resolve":
-            answer = client.resolve(args.ticket, agent)
+            answer = client.resolve(args.ticket)
             out(
                 f"Đã kết thúc yêu cầu #{args.ticket}."
                 + ("" if answer["notified"] else " Người dùng sẽ được báo khi nhắn tiếp.")

@@ -30,7 +30,7 @@ def main() -> int:
         f"""
 Trợ lý VssID is running.
   Web chat (demo page): {stack.url}/webhooks/webchat/
-  Agent console:        {stack.url}/webhooks/agent/   (token: $AGENT_TOKEN)
+  Agent console:        {stack.url}/webhooks/agent/   (tokens: make agent-cli ARGS="issue-token NAME")
   Action server:        {stack.action_url}/health
 Press Ctrl-C to stop.""",
         flush=True,

@@ -25,10 +25,10 @@ from vssid.settings import PROJECT_ROOT
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 TEST_SECRETS = {
     "WEBCHAT_SECRET": "test-webchat-secret-0123456789abcdef",
-    "AGENT_TOKEN": "test-agent-token",
     "TELEGRAM_TOKEN": "123456:TEST-TOKEN",
     "TELEGRAM_WEBHOOK_SECRET": "test-telegram-secret",
 }
+TEST_AGENT = "Lan"  # holds the console token RasaStack.env["AGENT_TOKEN"] (issued per stack)
 
 
 def _postgres_admin(base_url: str, *statements: str) -> None:
@@ -76,6 +76,27 @@ class RasaStack:
     def texts(self, sender: str, text: str) -> list[str]:
         return [m.get("text", "") for m in self.send(sender, text) if m.get("text")]
 
+    def agent_token(self, name: str) -> str:
+        """The console token of agent `name` (issued on first use, as `agent_cli issue-token`)."""
+        if name == TEST_AGENT:
+            return self.env["AGENT_TOKEN"]
+        key = f"AGENT_TOKEN_{name}"
+        if key not in self.env:
+            self.env[key] = _issue_agent_token(self.env["DATABASE_URL"], name)
+        return self.env[key]
+
+    def client(self, address: str | None = None) -> requests.Session:
+        """An HTTP session that appears to come from `address` (default: a fresh one).
+
+        The test stack trusts one proxy (PROXIES_COUNT=1), so X-Forwarded-For names the client:
+        tests get their own rate-limit and lockout counters, as separate users would.
+        """
+        http = requests.Session()
+        http.headers["X-Forwarded-For"] = (
+            address or f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+        )
+        return http
+
     def tracker(self, sender: str) -> dict[str, Any]:
         response = requests.get(
             f"{self.url}/conversations/{sender}/tracker", params={"token": self.api_token}, timeout=30
@@ -88,6 +109,14 @@ class RasaStack:
         self.stack.restart()
 
 
+def _issue_agent_token(database_url: str, name: str) -> str:
+    from vssid.db.engine import new_session
+    from vssid.services import agents
+
+    with new_session(database_url) as session:
+        return agents.issue_token(session, name=name)
+
+
 def _ensure_model() -> Path:
     subprocess.check_call([sys.executable, str(PROJECT_ROOT / "scripts" / "train.py")], cwd=PROJECT_ROOT)
     return latest_model()
@@ -97,7 +126,13 @@ def _ensure_model() -> Path:
 def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Environment of the test stack (databases, secrets); also usable by tests that talk to the DB."""
     var_dir = tmp_path_factory.mktemp("stack-var")
-    env = {**TEST_SECRETS, "VSSID_VAR_DIR": str(var_dir), "OTP_TTL_SECONDS": "300"}
+    env = {
+        **TEST_SECRETS,
+        "VSSID_VAR_DIR": str(var_dir),
+        "OTP_TTL_SECONDS": "300",
+        "PROXIES_COUNT": "1",  # tests name their client address in X-Forwarded-For
+        "RATE_LIMIT_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",  # fresh counters per run
+    }
     pg = os.environ.get("TEST_DATABASE_URL")
     databases: list[str] = []
     if pg:
@@ -127,6 +162,7 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
         subprocess.check_call(
             [sys.executable, "-m", "vssid.db.manage", command], cwd=PROJECT_ROOT, env={**os.environ, **env}
         )
+    env["AGENT_TOKEN"] = _issue_agent_token(env["DATABASE_URL"], TEST_AGENT)
     telegram = FakeTelegramAPI()
     telegram.start()
     env["TELEGRAM_API_BASE_URL"] = telegram.base_url
@@ -141,6 +177,7 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
         env=env,
         log_dir=log_dir,
         enable_rest=True,
+        enable_api=True,  # a private test stack reads trackers through Rasa's API
     )
     try:
         stack.start()

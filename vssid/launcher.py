@@ -61,6 +61,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
     enable_rest: bool = False  # Rasa's REST channel, for tests and benchmarks only
+    enable_api: bool = False  # Rasa's HTTP API, for private test stacks only (ENABLE_RASA_API)
     workdir: Path = PROJECT_ROOT
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -74,7 +75,10 @@ class Stack:
 
     def _environ(self) -> dict[str, str]:
         environ = {**os.environ, **self.env}
-        environ.setdefault("RASA_API_TOKEN", secrets.token_urlsafe(24))
+        if self.enable_api:
+            environ["ENABLE_RASA_API"] = "1"
+            environ.setdefault("RASA_API_TOKEN", secrets.token_urlsafe(24))
+            self.env.setdefault("RASA_API_TOKEN", environ["RASA_API_TOKEN"])
         for name in PER_START_SECRETS:
             if not environ.get(name) and settings.is_development():
                 environ[name] = self.env[name] = secrets.token_urlsafe(32)
@@ -83,7 +87,6 @@ class Stack:
         environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
         environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-        self.env.setdefault("RASA_API_TOKEN", environ["RASA_API_TOKEN"])
         return environ
 
     def _endpoints_file(self) -> Path:
@@ -134,16 +137,15 @@ class Stack:
         self._spawn("actions", args, environ)
         _wait_http(f"{self.action_url}/health", self._procs["actions"], timeout, "action server")
 
-    def start_rasa(self, timeout: float = 120) -> None:
-        environ = self._environ()
+    def rasa_args(self, environ: dict[str, str]) -> list[str]:
+        """The Rasa server's command line: no API switch, no secret (see vssid.rasa_main)."""
         args = [
-            RASA,
+            sys.executable,
+            "-m",
+            "vssid.rasa_main",
             "run",
             "-m",
             str(self.model),
-            "--enable-api",
-            "--auth-token",
-            environ["RASA_API_TOKEN"],
             "-i",
             self.interface,
             "-p",
@@ -152,10 +154,15 @@ class Stack:
             str(self._credentials_file()),
             "--endpoints",
             str(self._endpoints_file()),
-            "--cors",
-            "*",
         ]
-        self._spawn("rasa", args, environ)
+        origins = settings.webchat_allowed_origins(environ)
+        if origins:  # otherwise no CORS headers at all: same origin only
+            args += ["--cors", *origins]
+        return args
+
+    def start_rasa(self, timeout: float = 120) -> None:
+        environ = self._environ()
+        self._spawn("rasa", self.rasa_args(environ), environ)
         _wait_http(f"{self.url}/", self._procs["rasa"], timeout, "Rasa server")
 
     def start(self) -> Stack:

@@ -7,6 +7,7 @@ Values are read per call, so a test harness or launcher that sets a variable tak
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,53 @@ def is_development() -> bool:
     return vssid_env() in ("development", "dev", "test")
 
 
+def rasa_api_enabled() -> bool:
+    """ENABLE_RASA_API=1 turns on Rasa's HTTP API (off by default; token: RASA_API_TOKEN)."""
+    return env("ENABLE_RASA_API") in ("1", "true", "yes")
+
+
+def webchat_allowed_origins(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Origins allowed to call the web chat from another site (CORS); empty = same origin only.
+
+    `environ`: the environment of a process about to be started (default: this one's).
+    """
+    raw = (os.environ if environ is None else environ).get("WEBCHAT_ALLOWED_ORIGINS") or ""
+    return [origin for origin in raw.replace(",", " ").split() if origin]
+
+
+def proxies_count() -> int:
+    """Reverse proxies in front of Rasa whose X-Forwarded-For is trusted (0 = none)."""
+    return int(env("PROXIES_COUNT", "0"))
+
+
+# --- limits --------------------------------------------------------------------------------
+
+
+def rate_limit_storage_url() -> str:
+    """Where rate-limit counters live: RATE_LIMIT_STORAGE_URL, else LOCK_STORE_URL when it is
+    Redis (shared by every replica), else memory (one process)."""
+    explicit = env("RATE_LIMIT_STORAGE_URL")
+    if explicit:
+        return explicit
+    lock_store = lock_store_url()
+    return lock_store if lock_store.startswith(("redis://", "rediss://")) else "memory://"
+
+
+def rate_limit_namespace() -> str:
+    """Prefix of the rate-limit keys (a test stack uses its own, so runs do not share counters)."""
+    return env("RATE_LIMIT_NAMESPACE", "vssid")
+
+
+def rate_limit(name: str, default: str) -> str:
+    """A limit such as "20/minute"; RATE_LIMIT_<NAME> overrides the default (see README)."""
+    return env(f"RATE_LIMIT_{name.upper()}", default)
+
+
+def webchat_session_ttl_seconds() -> int:
+    """How long a web chat session token is valid."""
+    return int(env("WEBCHAT_SESSION_TTL_SECONDS", "7200"))
+
+
 # --- records and verification --------------------------------------------------------------
 
 
@@ -126,15 +174,12 @@ def hotline_timezone() -> str:
 
 
 def agent_token() -> str:
+    """The agent's own console token, for scripts/agent_cli.py (the server keeps only hashes)."""
     return env("AGENT_TOKEN")
 
 
 def agent_console_url() -> str:
     return env("AGENT_CONSOLE_URL") or rasa_url() + "/webhooks/agent"
-
-
-def agent_name() -> str:
-    return env("AGENT_NAME")
 
 
 # --- channels ------------------------------------------------------------------------------

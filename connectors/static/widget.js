@@ -38,6 +38,9 @@
     image: "Hình ảnh",
     unread: " tin nhắn mới",
     sendFailed: "Chưa gửi được tin nhắn. Vui lòng kiểm tra kết nối và thử lại.",
+    end: "Kết thúc trò chuyện",
+    ended: "Cuộc trò chuyện đã kết thúc. Bạn có thể hỏi tiếp để bắt đầu cuộc trò chuyện mới.",
+    expired: "Phiên trò chuyện đã hết hạn. Vui lòng gửi lại tin nhắn.",
     connectFailed: "Không kết nối được tới Trợ lý VssID. Vui lòng thử lại sau."
   };
 
@@ -142,14 +145,16 @@
 
   // ---------------------------------------------------------------- server API
 
-  function ApiError(status, message) {
+  function ApiError(status, message, serverMessage) {
     this.status = status;
     this.message = message;
+    this.serverMessage = serverMessage || ""; // Vietnamese text from the server (429, 413, ...)
   }
 
   function loadSession() {
     try {
       var stored = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
+      if (stored && stored.expires_at && stored.expires_at * 1000 <= Date.now()) return null;
       return stored && stored.session_id && stored.token ? stored : null;
     } catch (e) {
       return null;
@@ -183,10 +188,15 @@
       signal: controller.signal
     }).then(function (res) {
       clearTimeout(timer);
-      if (!res.ok) throw new ApiError(res.status, "HTTP " + res.status);
+      if (!res.ok) {
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          throw new ApiError(res.status, "HTTP " + res.status, data && data.message);
+        });
+      }
       return res.json();
     }, function (err) {
       clearTimeout(timer);
+      if (err instanceof ApiError) throw err;
       throw new ApiError(0, String(err));
     });
   }
@@ -222,6 +232,8 @@
   var heading = header.appendChild(el("div", "heading"));
   heading.appendChild(el("h2", "title", TEXT.title)).id = "vssid-title";
   heading.appendChild(el("p", "subtitle", TEXT.subtitle));
+  var endButton = header.appendChild(el("button", "end", TEXT.end));
+  endButton.type = "button";
   var closeButton = header.appendChild(el("button", "close", "×"));
   closeButton.type = "button";
   closeButton.setAttribute("aria-label", TEXT.close);
@@ -409,8 +421,12 @@
       }, function (err) {
         setTyping(false);
         if (pending[messageId]) pending[messageId].classList.add("msg-failed");
-        if (err && err.status === 401) forgetSession();
-        showAlert(TEXT.sendFailed);
+        if (err && err.status === 401) {
+          forgetSession();
+          showAlert(TEXT.expired);
+          return;
+        }
+        showAlert((err && err.serverMessage) || TEXT.sendFailed);
       });
     });
     return sendQueue;
@@ -431,6 +447,11 @@
         if (current === session) apply(page, true);
         next();
       }, function (err) {
+        if (current !== session) {
+          polling = false; // the session was ended or replaced meanwhile
+          if (session) poll();
+          return;
+        }
         if (err && err.status === 401) {
           forgetSession();
           polling = false;
@@ -497,7 +518,20 @@
     }
   }
 
+  /** "Kết thúc trò chuyện": the server revokes the session; the screen and storage are cleared. */
+  function endConversation() {
+    var current = session || loadSession();
+    forgetSession();
+    log.textContent = "";
+    pending = {};
+    cursor = 0;
+    showAlert(TEXT.ended);
+    if (current) api("POST", "end", {}, current).catch(function () {});
+    input.focus();
+  }
+
   launcher.addEventListener("click", function () { setOpen(true, true); });
+  endButton.addEventListener("click", endConversation);
   closeButton.addEventListener("click", function () { setOpen(false, true); });
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") setOpen(false, true);

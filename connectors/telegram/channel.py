@@ -13,13 +13,17 @@ Configuration comes from the environment, never from a committed file:
 
 Routes (under Rasa's ``/webhooks/telegram``): ``GET /`` health, ``POST /webhook`` updates.
 Rasa conversation ids are ``tg-<chat_id>``. Updates are acknowledged at once and handled in
-order per chat; a recently seen ``update_id`` is ignored.
+order per chat; a recently seen ``update_id`` is ignored. Bodies over 1 MB are refused (413);
+each chat may send ``telegram_chat`` updates per minute (connectors/guard.py): beyond that the
+update is dropped and the user is told once per minute, politely, to slow down. Texts longer
+than Telegram's own 4,096 characters get a polite reply instead of reaching Rasa.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from functools import partial
@@ -33,6 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 
+from connectors import guard
 from connectors.buttons import ButtonPayloads, payloads_in_responses
 from connectors.inbox import PerKeyQueues, RecentIds
 from connectors.telegram import texts
@@ -46,6 +51,8 @@ from vssid.settings import PROJECT_ROOT
 logger = logging.getLogger(__name__)
 
 __all__ = ["TelegramInput", "TelegramOutput", "send_to_chat"]
+
+MAX_TEXT_LENGTH = 4096  # Telegram's own limit for one message
 
 SHUTDOWN_GRACE_SECONDS = 10.0
 _active_output: TelegramOutput | None = None
@@ -83,11 +90,12 @@ class TelegramInput(InputChannel):
         self._output = _active_output = TelegramOutput(self.config, self.buttons)  # no I/O until used
 
     def get_output_channel(self) -> TelegramOutput | None:
-        """Lets Rasa (``/conversations/{id}/execute?output_channel=telegram``) push messages."""
+        """Lets actions run outside a user turn (the agent console's) reach the chat."""
         return self._output
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
+        guard.limit_body(telegram_webhook, guard.TELEGRAM_BODY)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -116,9 +124,11 @@ class TelegramInput(InputChannel):
         if not self._authorised(request.headers.get(SECRET_HEADER, "")):
             return response.json({"error": "wrong secret token"}, status=403)
         try:
-            data = request.json
+            data = json.loads(request.body)
             update_id = data["update_id"]
         except Exception:
+            update_id = None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
             return response.json({"error": "body is not a Telegram update"}, status=400)
         if self._seen.check_and_add(update_id):
             logger.info("Telegram update %s already received; ignored", update_id)
@@ -150,6 +160,17 @@ class TelegramInput(InputChannel):
         if chat_id is None or incoming.kind is Kind.IGNORE:
             return
         sender_id = sender_id_for(chat_id)
+        if await guard.rate_limits().hit("telegram_chat", sender_id):
+            if not await guard.rate_limits().hit("telegram_notice", sender_id):
+                await output.send_text_message(sender_id, texts.TOO_FAST)
+            return
+        text = guard.clean_text(incoming.text or "")
+        if incoming.kind is Kind.MESSAGE and (text is None or not text.strip()):
+            await output.send_text_message(sender_id, texts.NON_TEXT)
+            return
+        if incoming.kind is Kind.MESSAGE and len(text) > MAX_TEXT_LENGTH:
+            await output.send_text_message(sender_id, texts.TOO_LONG)
+            return
         if incoming.callback_message_id is not None:
             await output.clear_keyboard(chat_id, incoming.callback_message_id)
         if incoming.kind is Kind.REPLY:
@@ -159,7 +180,7 @@ class TelegramInput(InputChannel):
         else:
             await output.send_typing(chat_id)
             message = UserMessage(
-                incoming.text, output, sender_id, input_channel=self.name(), metadata=incoming.metadata
+                text, output, sender_id, input_channel=self.name(), metadata=incoming.metadata
             )
             try:
                 await on_new_message(message)

@@ -35,9 +35,10 @@ class TelegramOutput(OutputChannel):
     """Rasa output channel for Telegram.
 
     Recipient ids are Rasa sender ids (``tg-<chat_id>``) or bare chat ids, so the same object
-    serves the webhook, ``POST /conversations/{id}/execute?output_channel=telegram`` and the
-    agent console. The ``send_*`` methods Rasa calls log delivery failures instead of raising
-    (a raise would lose the turn's tracker update); :meth:`deliver` raises them.
+    serves the webhook and the actions the agent console runs in the conversation
+    (``connectors.conversation_actions``). The ``send_*`` methods Rasa calls log delivery
+    failures instead of raising (a raise would lose the turn's tracker update); :meth:`deliver`
+    raises them.
     """
 
     def __init__(

@@ -14,6 +14,8 @@ PRIVATE_ONLY = (
     "Để bảo vệ thông tin cá nhân của bạn, Trợ lý VssID chỉ trả lời trong cuộc trò chuyện riêng. "
     "Bạn vui lòng nhắn tin trực tiếp cho tôi nhé."
 )
+TOO_FAST = "Bạn đang gửi tin nhắn hơi nhanh. Bạn vui lòng chờ một chút rồi nhắn tiếp nhé."
+TOO_LONG = "Tin nhắn của bạn dài quá. Bạn vui lòng gửi ngắn gọn hơn, hoặc chia thành nhiều tin nhắn nhé."
 BUTTON_EXPIRED = "Nút này đã hết hạn. Bạn vui lòng gõ lại câu hỏi nhé."
 SYSTEM_ERROR = (
     "Xin lỗi, hệ thống đang gặp sự cố. "

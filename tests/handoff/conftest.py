@@ -55,13 +55,14 @@ def console_server() -> Iterator[ConsoleServer]:
 
 @pytest.fixture
 def console(console_server: ConsoleServer, db_url: str, monkeypatch: pytest.MonkeyPatch) -> ConsoleServer:
-    """The agent console on a real HTTP port, over this test's database, with a fake Rasa API.
+    """The agent console on a real HTTP port, over this test's database, with a fake executor.
 
-    The server reads DATABASE_URL, AGENT_TOKEN and RASA_URL per request, so one server serves
-    every test.
+    The server reads DATABASE_URL per request, so one server serves every test. Lan and Minh
+    hold tokens in this test's database.
     """
     for name, value in console_server.env().items():
         monkeypatch.setenv(name, value)
+    console_server.issue_tokens()
     console_server.calls.clear()
     console_server.fail_pushes = False
     return console_server

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from scripts import agent_cli
-from tests.handoff.console_server import ConsoleServer
+from tests.handoff.console_server import MINH_TOKEN, ConsoleServer
 from vssid.db.engine import new_session
 from vssid.services import tickets as queue
 from vssid.settings import PROJECT_ROOT
@@ -16,7 +16,7 @@ from vssid.settings import PROJECT_ROOT
 
 def _cli(console: ConsoleServer, *argv: str) -> tuple[int, str]:
     lines: list[str] = []
-    argv = ("--url", f"{console.url}/webhooks/agent", "--agent", "Lan", *argv)
+    argv = ("--url", f"{console.url}/webhooks/agent", *argv)
     code = agent_cli.main(list(argv), out=lines.append)
     return code, "\n".join(lines)
 
@@ -42,7 +42,7 @@ def test_queue_claim_reply_resolve(console: ConsoleServer, ticket_id: int) -> No
     assert f"{ticket_id:>5}  đang chờ" in text and "faq/lost_phone [ưu tiên]" in text
 
     assert _cli(console, "claim", str(ticket_id)) == (0, f"Bạn (Lan) đã nhận xử lý yêu cầu #{ticket_id}.")
-    code, text = _cli(console, "--agent", "Minh", "claim", str(ticket_id))
+    code, text = _cli(console, "--token", MINH_TOKEN, "claim", str(ticket_id))
     assert (code, text) == (5, "Yêu cầu này đã được nhân viên Lan nhận xử lý.")
 
     sent = _cli(console, "reply", str(ticket_id), "Bạn", "khóa", "tài", "khoản", "nhé.")
@@ -91,3 +91,23 @@ def test_runs_as_a_script_without_a_token() -> None:
     )
     assert result.returncode == 3
     assert "AGENT_TOKEN" in result.stdout
+
+
+def test_tokens_are_issued_hashed_listed_and_revoked(console: ConsoleServer) -> None:
+    import sqlalchemy as sa
+
+    from vssid.db.access import Agent
+
+    code, text = _cli(console, "issue-token", "Hoa")
+    token = text.splitlines()[-1]
+    assert code == 0 and len(token) >= 40
+    assert _cli(console, "--token", token, "queue") == (0, "Không có yêu cầu nào đang chờ.")
+    with new_session() as session:
+        stored = [tuple(row) for row in session.execute(sa.select(Agent.__table__)).all()]
+    assert stored and not any(token in str(value) for row in stored for value in row)
+    code, text = _cli(console, "list-agents")
+    assert code == 0 and "Hoa" in text and "Lan" in text
+    assert _cli(console, "revoke-token", "Hoa") == (0, "Đã thu hồi mã truy cập của Hoa.")
+    assert _cli(console, "--token", token, "queue") == (3, "Mã truy cập không đúng.")
+    assert _cli(console, "revoke-token", "Không Có") == (4, "Không có nhân viên Không Có.")
+    assert _cli(console, "issue-token", " ") == (5, "Tên nhân viên không hợp lệ (1-100 ký tự in được).")

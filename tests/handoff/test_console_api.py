@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 import requests
 
-from tests.handoff.console_server import AGENT_TOKEN, ConsoleServer
+from tests.handoff.console_server import AGENT_TOKEN, MINH_TOKEN, ConsoleServer
 from vssid.db.base import utcnow
 from vssid.db.engine import new_session
 from vssid.services import tickets as queue
 
 AUTH = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+MINH = {"Authorization": f"Bearer {MINH_TOKEN}"}
 
 
 def _api(console: ConsoleServer, path: str) -> str:
@@ -67,21 +68,32 @@ def test_wrong_or_missing_token_is_401_and_changes_nothing(console: ConsoleServe
     assert console.calls == []
 
 
-def test_console_refuses_everything_without_a_configured_token(
-    console: ConsoleServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("AGENT_TOKEN")
-    assert _get(console, "/tickets", {"Authorization": "Bearer "}).status_code == 401
+def test_a_revoked_token_is_refused(console: ConsoleServer) -> None:
+    from vssid.services import agents
+
+    assert _get(console, "/me").json() == {"agent": "Lan"}
+    with new_session() as session:
+        agents.revoke_token(session, name="Lan")
     assert _get(console, "/tickets").status_code == 401
+    assert _get(console, "/tickets", {"Authorization": "Bearer "}).status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/tickets/424242", "/tickets/abc", "/tickets/-1"])
+@pytest.mark.parametrize("path", ["/tickets/424242"])
 def test_unknown_ticket_is_404(console: ConsoleServer, path: str) -> None:
     assert requests.get(_api(console, path), headers=AUTH, timeout=10).status_code == 404
     for action in ("claim", "reply", "resolve"):
         answer = _post(console, f"{path}/{action}", {"agent": "Lan", "text": "x"})
         assert answer.status_code == 404
         assert answer.json()["message"] == "Không tìm thấy yêu cầu này."
+
+
+@pytest.mark.parametrize(
+    "path", ["/tickets/abc", "/tickets/-1", "/tickets/²", "/tickets/١٢", "/tickets/1?after=²"]
+)
+def test_malformed_ids_and_cursors_are_400(console: ConsoleServer, path: str) -> None:
+    answer = requests.get(_api(console, path), headers=AUTH, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid"
 
 
 def test_queue_oldest_first_with_waiting_time(console: ConsoleServer) -> None:
@@ -108,10 +120,13 @@ def test_claim_reply_resolve_pushes_to_the_users_channel(console: ConsoleServer)
 
     claimed = _post(console, f"/tickets/{ticket_id}/claim", {"agent": "Lan"})
     assert claimed.status_code == 200 and claimed.json()["ticket"]["assigned_agent"] == "Lan"
-    taken = _post(console, f"/tickets/{ticket_id}/claim", {"agent": "Minh"})
+    taken = _post(console, f"/tickets/{ticket_id}/claim", {"agent": "Lan"}, headers=MINH)  # name ignored
     assert taken.status_code == 409
     assert taken.json()["message"] == "Yêu cầu này đã được nhân viên Lan nhận xử lý."
-    assert _post(console, f"/tickets/{ticket_id}/claim", {}).status_code == 400
+    not_json = requests.post(
+        _api(console, f"/tickets/{ticket_id}/claim"), data="[1", headers=AUTH, timeout=10
+    )
+    assert not_json.status_code == 400
 
     text = "Bạn vào Cá nhân > Đổi SĐT."
     reply = _post(console, f"/tickets/{ticket_id}/reply", {"agent": "Lan", "text": text})

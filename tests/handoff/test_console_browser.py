@@ -65,7 +65,6 @@ def test_agent_works_a_ticket_in_the_page(browser, console: ConsoleServer) -> No
 
     page.goto(f"{console.url}/webhooks/agent/")
     expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
-    page.get_by_label("Tên của bạn").fill("Lan")
     page.get_by_label("Mã truy cập").fill("sai-mã")
     page.get_by_role("button", name="Vào hàng chờ").click()
     expect(page.get_by_role("alert")).to_have_text("Mã truy cập không đúng hoặc đã hết hiệu lực.")
@@ -127,7 +126,6 @@ def test_someone_elses_ticket_cannot_be_answered(browser, console: ConsoleServer
         queue.claim_ticket(session, ticket_id=ticket_id, agent="Minh")
     page = browser.new_page(locale="vi-VN")
     page.goto(f"{console.url}/webhooks/agent/")
-    page.get_by_label("Tên của bạn").fill("Lan")
     page.get_by_label("Mã truy cập").fill(AGENT_TOKEN)
     page.get_by_role("button", name="Vào hàng chờ").click()
     page.locator("#queue li").first.click()

@@ -138,7 +138,7 @@ class Agent:
 
     def __init__(self, stack: Any, name: str) -> None:
         self.api = f"{stack.url}/webhooks/agent/api"
-        self.headers = {"Authorization": f"Bearer {stack.env['AGENT_TOKEN']}"}
+        self.headers = {"Authorization": f"Bearer {stack.agent_token(name)}"}
         self.name = name
 
     def queue(self, everything: bool = False) -> list[dict[str, Any]]:
@@ -161,7 +161,7 @@ class Agent:
     def post(self, ticket_id: int, action: str, **body: Any) -> requests.Response:
         return requests.post(
             f"{self.api}/tickets/{ticket_id}/{action}",
-            json={"agent": self.name, **body},
+            json=body,
             headers=self.headers,
             timeout=60,
         )

@@ -35,6 +35,29 @@ def test_upgrade_matches_the_models_and_downgrade_removes_the_tables(
         engine.dispose()
 
 
+ACCESS_TABLES = {"agents", "agent_audit_log", "webchat_sessions"}
+
+
+def test_access_migration_matches_the_models_and_reverts(fresh_database_url: tuple[str, str]) -> None:
+    _, url = fresh_database_url
+    manage.upgrade(url)
+    import_models()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert ACCESS_TABLES <= set(sa.inspect(conn).get_table_names())
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert [d for d in diff if (ACCESS_TABLES | HANDOFF_TABLES) & set(map(str, _tables_of(d)))] == []
+        manage.downgrade(url, revision="0002_handoff")
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            assert not ACCESS_TABLES & set(inspector.get_table_names())
+            assert "held" not in {c["name"] for c in inspector.get_columns("handoff_tickets")}
+        manage.upgrade(url)
+    finally:
+        engine.dispose()
+
+
 def _tables_of(diff: object) -> list[str]:
     """Table names mentioned by one autogenerate diff entry (tuples, possibly nested)."""
     names: list[str] = []

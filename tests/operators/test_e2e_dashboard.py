@@ -199,7 +199,6 @@ def test_page_shows_the_sql_counts_and_suggests_an_example(seeded: Any, browser:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{seeded.url}/webhooks/agent/dashboard")
-    page.fill("#agent-name", "Lan")
     page.fill("#agent-token", seeded.env["AGENT_TOKEN"])
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("body[data-loaded='7']")

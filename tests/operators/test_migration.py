@@ -32,7 +32,7 @@ def test_upgrade_matches_the_models_and_downgrade_removes_the_tables(analytics) 
             assert ANALYTICS_TABLES <= set(sa.inspect(conn).get_table_names())
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert [d for d in diff if ANALYTICS_TABLES & set(map(str, _tables_of(d)))] == []
-        manage.downgrade(url, revision="0002_handoff")
+        manage.downgrade(url, revision="0003_access")
         with check.connect() as conn:
             assert not ANALYTICS_TABLES & set(sa.inspect(conn).get_table_names())
         manage.upgrade(url)

@@ -89,28 +89,21 @@ def test_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert verification.VerificationPolicy.from_env().otp_ttl == timedelta(seconds=42)
 
 
-def test_at_most_three_sends_per_15_minutes(sessions, policy) -> None:
+def _request(sessions, policy, conversation_id: str, at) -> None:
+    with sessions() as session:
+        verification.request_otp(
+            session, conversation_id=conversation_id, bhxh_code=AN, phone=AN_PHONE, now=at, policy=policy
+        )
+
+
+def test_at_most_three_sends_per_conversation_per_15_minutes(sessions, policy) -> None:
     now = utcnow()
     for minute in (0, 1, 2):
-        with sessions() as session:
-            verification.request_otp(
-                session,
-                conversation_id="c1",
-                bhxh_code=AN,
-                phone=AN_PHONE,
-                now=now + timedelta(minutes=minute),
-                policy=policy,
-            )
-    with sessions() as session, pytest.raises(errors.OtpRequestLimit) as limit:
-        verification.request_otp(
-            session,
-            conversation_id="c2",
-            bhxh_code=AN,
-            phone=AN_PHONE,
-            now=now + timedelta(minutes=3),
-            policy=policy,
-        )
+        _request(sessions, policy, "c1", now + timedelta(minutes=minute))
+    with pytest.raises(errors.OtpRequestLimit) as limit:
+        _request(sessions, policy, "c1", now + timedelta(minutes=3))
     assert limit.value.retry_after == now + timedelta(minutes=15)
+    _request(sessions, policy, "c2", now + timedelta(minutes=3))  # the person can still ask elsewhere
     with sessions() as session:  # the window slides
         verification.request_otp(
             session,
@@ -120,6 +113,26 @@ def test_at_most_three_sends_per_15_minutes(sessions, policy) -> None:
             now=now + timedelta(minutes=15, seconds=1),
             policy=policy,
         )
+
+
+def test_at_most_ten_sends_per_person_per_hour_in_all(sessions, policy) -> None:
+    now = utcnow()
+    for n in range(10):
+        _request(sessions, policy, f"c{n}", now + timedelta(minutes=n))
+    with pytest.raises(errors.OtpRequestLimit) as limit:
+        _request(sessions, policy, "fresh", now + timedelta(minutes=10))
+    assert limit.value.retry_after == now + timedelta(hours=1)
+    with sessions() as session:
+        refusals = (
+            session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.event == "otp_refused", AuditEntry.conversation_id == "fresh"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(r.outcome, r.detail) for r in refusals] == [("limited", "send_limit")]
 
 
 def test_lockout_after_five_failures_even_with_the_right_code(sessions, policy) -> None:
@@ -148,18 +161,48 @@ def test_lockout_after_five_failures_even_with_the_right_code(sessions, policy) 
     with pytest.raises(errors.VerificationLocked) as locked:
         confirm(wrong(code), now + timedelta(minutes=1))
     assert locked.value.retry_after == now + timedelta(minutes=31)
-    with pytest.raises(errors.VerificationLocked):  # no new code while locked, from any conversation
-        with sessions() as session:
-            verification.request_otp(
+    with pytest.raises(errors.VerificationLocked):  # no new code in this conversation while locked
+        send(now + timedelta(minutes=20))
+    # A stranger's failures do not lock the person out of their own conversation.
+    _request(sessions, policy, "victim", now + timedelta(minutes=20))
+    with sessions() as session:
+        victim_code = testing.latest_otp(session, bhxh_code=AN)
+        assert (
+            verification.confirm_otp(
                 session,
-                conversation_id="other",
-                bhxh_code=AN,
-                phone=AN_PHONE,
+                conversation_id="victim",
+                code=victim_code,
                 now=now + timedelta(minutes=20),
                 policy=policy,
-            )
+            ).bhxh_code
+            == AN
+        )
     code = send(now + timedelta(minutes=32))  # lock over
     assert confirm(code, now + timedelta(minutes=32)).bhxh_code == AN
+
+
+def test_twenty_failures_from_all_conversations_lock_everyone_for_an_hour(sessions, policy) -> None:
+    now = utcnow()
+    for n in range(7):  # 7 conversations x 3 wrong codes = 21 failures within the hour
+        at = now + timedelta(minutes=n)
+        _request(sessions, policy, f"attacker{n}", at)
+        for _ in range(3):
+            with sessions() as session:
+                try:
+                    verification.confirm_otp(
+                        session, conversation_id=f"attacker{n}", code="000000", now=at, policy=policy
+                    )
+                except (
+                    errors.OtpIncorrect,
+                    errors.OtpAttemptsExhausted,
+                    errors.VerificationLocked,
+                    errors.NoPendingOtp,
+                ):
+                    pass
+    with pytest.raises(errors.VerificationLocked) as locked:
+        _request(sessions, policy, "victim", now + timedelta(minutes=10))
+    assert now + timedelta(minutes=60) < locked.value.retry_after <= now + timedelta(minutes=67)
+    _request(sessions, policy, "victim", now + timedelta(minutes=68))  # the lock ends by itself
 
 
 def test_verification_lasts_15_minutes(sessions, policy) -> None:
@@ -249,7 +292,7 @@ def test_test_helpers_clear_limits_and_read_the_outbox(service: SqlRecordsServic
         testing.clear_verification_state(session, bhxh_codes=[AN])
     service.start_verification(conversation_id="c1", identifier=AN)  # limit gone for An only
     with pytest.raises(errors.OtpRequestLimit):
-        for _ in range(3):
-            service.start_verification(conversation_id="c2", identifier=BINH)
+        for _ in range(3):  # Bình's limit in c1 still counts
+            service.start_verification(conversation_id="c1", identifier=BINH)
     with sessions() as session:
         assert testing.latest_otp(session, phone=AN_PHONE) == testing.latest_otp(session, bhxh_code=AN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,44 @@ from typing import Any
 import pytest
 import requests
 
+from tests.databases import migrated
 from tests.webchat.fake_rasa import FakeRasa
+from vssid.db.engine import dispose_engines
+from vssid.services.registry import set_records_service
 from vssid.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def fake_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeRasa]:
+def webchat_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated SQLite database (web sessions, verification) as DATABASE_URL, and limits no
+    test reaches by accident (the attack tests in tests/security/ check the real ones)."""
+    url = migrated(f"sqlite:///{tmp_path_factory.mktemp('webchat-db') / 'vssid.db'}")
+    values = {
+        "DATABASE_URL": url,
+        "RATE_LIMIT_WEBCHAT_SESSION": "100000/minute",
+        "RATE_LIMIT_WEBCHAT_MESSAGE": "100000/minute",
+        "RATE_LIMIT_WEBCHAT_READ": "100000/minute",
+    }
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    dispose_engines()
+    set_records_service(None)
+    try:
+        yield url
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        set_records_service(None)
+        dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def fake_rasa(tmp_path_factory: pytest.TempPathFactory, webchat_database: str) -> Iterator[FakeRasa]:
     server = FakeRasa(tmp_path_factory.mktemp("webchat") / "tracker.db").start()
     try:
         yield server

@@ -80,3 +80,26 @@ def test_short_secret_is_warned_about(
     with caplog.at_level(logging.WARNING, logger="connectors.session_ids"):
         assert session_ids.load_secret() == b"short"
     assert "shorter than 32 characters" in caplog.text
+
+
+def test_a_token_stops_working_when_it_expires() -> None:
+    session_id = session_ids.new_session_id()
+    token = session_ids.sign(SECRET, session_id, expires=1_000_000)
+    assert session_ids.expiry(token) == 1_000_000
+    assert session_ids.verify(SECRET, session_id, token, now=999_999)
+    assert not session_ids.verify(SECRET, session_id, token, now=1_000_000)
+
+
+def test_the_expiry_is_signed() -> None:
+    session_id = session_ids.new_session_id()
+    token = session_ids.sign(SECRET, session_id, expires=1_000_000)
+    pushed_back = "2000000" + token[len("1000000") :]
+    assert not session_ids.verify(SECRET, session_id, pushed_back, now=999_999)
+
+
+def test_tokens_last_webchat_session_ttl_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("WEBCHAT_SESSION_TTL_SECONDS", "60")
+    expires = session_ids.expiry(session_ids.sign(SECRET, session_ids.new_session_id()))
+    assert expires is not None and 55 <= expires - time.time() <= 61

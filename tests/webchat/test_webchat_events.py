@@ -119,3 +119,37 @@ def test_offered_payloads_are_the_buttons_the_bot_showed() -> None:
     rating = bot("Đánh giá:", data={"quick_replies": [{"title": "5", "payload": '/rate{"rating": 5}'}]})
     events = [*CONVERSATION, rating, user("/forged")]
     assert offered_payloads(events) == {"/faq/forgot_password", '/rate{"rating": 5}'}
+
+
+def _personal(text: str, at: float, response: str = "utter_contributions") -> dict[str, Any]:
+    return {"event": "bot", "text": text, "timestamp": at, "metadata": {"utter_action": response}}
+
+
+def test_history_shows_only_the_current_rasa_session() -> None:
+    events = [
+        {"event": "session_started", "timestamp": 1.0},
+        user("câu hỏi cũ"),
+        bot("trả lời cũ"),
+        {"event": "action", "name": "action_session_start", "timestamp": 50.0},
+        {"event": "session_started", "timestamp": 50.0},
+        user("câu hỏi mới"),
+        bot("trả lời mới"),
+    ]
+    page = history(events, 100, now=60.0)
+    assert [e["text"] for e in page["events"]] == ["câu hỏi mới", "trả lời mới"]
+    assert page["cursor"] == len(events)
+    # A reset (cursor beyond the end) or a cursor from the old session also starts at this session.
+    assert [e["text"] for e in events_after(events, 99, now=60.0)["events"]] == ["câu hỏi mới", "trả lời mới"]
+    assert [e["text"] for e in events_after(events, 1, now=60.0)["events"]] == ["câu hỏi mới", "trả lời mới"]
+
+
+def test_personal_answers_are_not_replayed_after_the_verification_time() -> None:
+    now = 100_000.0
+    events = [
+        user("tra cứu quá trình đóng"),
+        _personal("Bạn đã đóng BHXH 120 tháng", now - 15 * 60 - 1),
+        _personal("Thẻ BHYT của bạn còn hạn", now - 60, "utter_bhyt_card"),
+        bot("Bạn cần hỗ trợ gì thêm?", timestamp=now - 15 * 60 - 1),
+    ]
+    shown = [e["text"] for e in history(events, 100, now=now)["events"]]
+    assert shown == ["tra cứu quá trình đóng", "Thẻ BHYT của bạn còn hạn", "Bạn cần hỗ trợ gì thêm?"]

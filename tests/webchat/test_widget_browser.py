@@ -214,3 +214,25 @@ def test_a_long_answer_is_shown_from_its_top(widget: Widget) -> None:
     answer = widget.bot.nth(1).bounding_box()
     assert answer["height"] + 60 > log["height"]  # the answer and the next message do not fit
     assert log["y"] <= answer["y"] <= log["y"] + 20
+
+
+def test_ending_the_conversation_revokes_the_session_and_starts_afresh(
+    widget: Widget, fake_rasa: FakeRasa
+) -> None:
+    import requests
+
+    widget.ask("quên mật khẩu")
+    old = widget.session()
+    widget.page.get_by_role("button", name="Kết thúc trò chuyện").click()
+    widget.page.get_by_role("alert").filter(has_text="Cuộc trò chuyện đã kết thúc").wait_for()
+    assert widget.bot.count() == 0 and widget.user.count() == 0
+    headers = {"X-Webchat-Session": old["session_id"], "Authorization": f"Bearer {old['token']}"}
+    history = f"{fake_rasa.url}/webhooks/webchat/history"
+    for _ in range(50):  # the end request is sent in the background
+        if requests.get(history, headers=headers, timeout=10).status_code == 401:
+            break
+        widget.page.wait_for_timeout(100)
+    assert requests.get(history, headers=headers, timeout=10).status_code == 401
+    widget.ask("xin chào")  # a new session, a new conversation
+    assert widget.session()["session_id"] != old["session_id"]
+    assert widget.user.all_inner_texts() == ["xin chào"]

@@ -60,6 +60,8 @@ class Ticket(Base):
     assigned_at = sa.Column(UtcDateTime, nullable=True)
     resolved_at = sa.Column(UtcDateTime, nullable=True)
     rated_at = sa.Column(UtcDateTime, nullable=True)
+    # Opened beyond its client's hourly allowance: kept, but listed after every other ticket.
+    held = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
     messages = relationship(
         "TicketMessage", back_populates="ticket", order_by="TicketMessage.id", cascade="all, delete-orphan"

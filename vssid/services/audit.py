@@ -16,6 +16,7 @@ from vssid.privacy import mask_number, mask_phone, mask_text
 
 # Audit events
 EVENT_LOOKUP_BHXH_CODE = "lookup_bhxh_code"
+EVENT_IDENTIFY = "identify"  # who to send an OTP to (by BHXH code or CCCD)
 EVENT_OTP_SENT = "otp_sent"
 EVENT_OTP_REFUSED = "otp_refused"
 EVENT_OTP_FAILED = "otp_failed"

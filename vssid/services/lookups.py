@@ -68,7 +68,24 @@ def lookup_bhxh_code(
     """
     now = now or utcnow()
     with session.begin():
-        _check_lookup_limit(session, conversation_id=conversation_id, id_number=id_number, now=now)
+        limited = _not_found_limit(
+            session,
+            event=audit.EVENT_LOOKUP_BHXH_CODE,
+            conversation_id=conversation_id,
+            subject=id_number,
+            now=now,
+        )
+        if limited is not None:
+            _audit_refusal(
+                session,
+                event=audit.EVENT_LOOKUP_BHXH_CODE,
+                conversation_id=conversation_id,
+                subject=id_number,
+                now=now,
+            )
+    if limited is not None:
+        raise limited
+    with session.begin():
         person = session.execute(select(Person).where(Person.id_number == id_number)).scalar_one_or_none()
         found = (
             person is not None
@@ -89,14 +106,16 @@ def lookup_bhxh_code(
     return code
 
 
-def _check_lookup_limit(session: Session, *, conversation_id: str, id_number: str, now: datetime) -> None:
-    failed = (AuditEntry.event == audit.EVENT_LOOKUP_BHXH_CODE) & (
-        AuditEntry.outcome == audit.OUTCOME_NOT_FOUND
-    )
+def _not_found_limit(
+    session: Session, *, event: str, conversation_id: str, subject: str, now: datetime
+) -> LookupLimit | None:
+    """The refusal when this conversation, or anyone asking about `subject` (counted by its
+    keyed hash across conversations), had too many not-found answers to `event` lately."""
+    failed = (AuditEntry.event == event) & (AuditEntry.outcome == audit.OUTCOME_NOT_FOUND)
     since = now - LOOKUP_WINDOW
     for condition in (
         AuditEntry.conversation_id == conversation_id,
-        AuditEntry.subject_hash == audit.subject_hash(id_number),
+        AuditEntry.subject_hash == audit.subject_hash(subject),
     ):
         times = (
             session.execute(
@@ -108,7 +127,66 @@ def _check_lookup_limit(session: Session, *, conversation_id: str, id_number: st
             .all()
         )
         if len(times) >= LOOKUP_FAILURES_ALLOWED:
-            raise LookupLimit(times[-LOOKUP_FAILURES_ALLOWED] + LOOKUP_WINDOW)
+            return LookupLimit(times[-LOOKUP_FAILURES_ALLOWED] + LOOKUP_WINDOW)
+    return None
+
+
+def _audit_refusal(
+    session: Session, *, event: str, conversation_id: str, subject: str, now: datetime
+) -> None:
+    audit.add_audit_entry(
+        session,
+        conversation_id=conversation_id,
+        event=event,
+        outcome=audit.OUTCOME_LIMITED,
+        subject=subject,
+        detail="not_found_limit",
+        now=now,
+    )
+
+
+def identify(
+    session: Session, *, conversation_id: str, identifier: Identifier, now: datetime | None = None
+) -> tuple[str, str | None]:
+    """(BHXH code, phone) of the person to verify; PersonNotFound (audited) or LookupLimit.
+
+    Unknown identifiers are limited like failed code look-ups: per conversation and per
+    identifier across conversations, so valid BHXH codes and CCCDs cannot be enumerated.
+    """
+    now = now or utcnow()
+    with session.begin():
+        limited = _not_found_limit(
+            session,
+            event=audit.EVENT_IDENTIFY,
+            conversation_id=conversation_id,
+            subject=identifier.value,
+            now=now,
+        )
+        if limited is not None:
+            _audit_refusal(
+                session,
+                event=audit.EVENT_IDENTIFY,
+                conversation_id=conversation_id,
+                subject=identifier.value,
+                now=now,
+            )
+            contact = None
+        else:
+            contact = find_contact(session, identifier=identifier)
+            if contact is None:
+                audit.add_audit_entry(
+                    session,
+                    conversation_id=conversation_id,
+                    event=audit.EVENT_IDENTIFY,
+                    outcome=audit.OUTCOME_NOT_FOUND,
+                    subject=identifier.value,
+                    now=now,
+                )
+    if limited is not None:
+        raise limited
+    if contact is None:
+        raise PersonNotFound()
+    return contact
 
 
 def _verified_person(

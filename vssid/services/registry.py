@@ -12,6 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from vssid.services.access import AccessService
     from vssid.services.analytics import AnalyticsService
     from vssid.services.records import RecordsService
     from vssid.services.ticket_service import TicketService
@@ -20,6 +21,7 @@ _lock = threading.Lock()
 _records: RecordsService | None = None
 _tickets: TicketService | None = None
 _analytics: AnalyticsService | None = None
+_access: AccessService | None = None
 
 
 def get_records_service() -> RecordsService:
@@ -71,3 +73,20 @@ def set_analytics_service(service: AnalyticsService | None) -> None:
     global _analytics
     with _lock:
         _analytics = service
+
+
+def get_access_service() -> AccessService:
+    """Agents' tokens and web chat sessions (SQL on DATABASE_URL), created on first use."""
+    global _access
+    with _lock:
+        if _access is None:
+            from vssid.services.access import AccessService
+
+            _access = AccessService.from_settings()
+        return _access
+
+
+def set_access_service(service: AccessService | None) -> None:
+    global _access
+    with _lock:
+        _access = service

@@ -58,10 +58,7 @@ class SqlRecordsService:
     def start_verification(self, *, conversation_id: str, identifier: str) -> OtpSent:
         parsed = parse_identifier(identifier)
         with self._sessions() as session:
-            with session.begin():
-                contact = lookups.find_contact(session, identifier=parsed)
-            if contact is None:
-                raise PersonNotFound()
+            contact = lookups.identify(session, conversation_id=conversation_id, identifier=parsed)
             return self._send(session, conversation_id, *contact)
 
     def resend_otp(self, *, conversation_id: str) -> OtpSent:

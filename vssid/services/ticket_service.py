@@ -40,6 +40,7 @@ class TicketInfo:
     resolved_at: datetime | None
     waiting_seconds: int
     user_messages: int | None = None
+    held: bool = False
 
     @classmethod
     def of(
@@ -63,6 +64,7 @@ class TicketInfo:
             resolved_at=ticket.resolved_at,
             waiting_seconds=int(tickets.waiting_time(ticket, now=now).total_seconds()),
             user_messages=user_messages,
+            held=bool(ticket.held),
         )
 
 
@@ -106,6 +108,9 @@ class AgentReply:
 class QueueView:
     tickets: tuple[TicketInfo, ...]
     server_time: datetime
+    total: int = 0
+    page: int = 1
+    per_page: int = tickets.DEFAULT_PAGE_SIZE
 
 
 class TicketService:
@@ -177,14 +182,22 @@ class TicketService:
 
     # --- agent side ------------------------------------------------------------------------
 
-    def queue(self, *, include_resolved: bool = False) -> QueueView:
+    def queue(
+        self, *, include_resolved: bool = False, page: int = 1, per_page: int = tickets.DEFAULT_PAGE_SIZE
+    ) -> QueueView:
+        """One page of the queue: held tickets last, high priority first, then longest waiting."""
         with self._sessions() as session:
-            rows = tickets.list_queue(session, include_resolved=include_resolved)
+            rows, total = tickets.queue_page(
+                session, include_resolved=include_resolved, page=page, per_page=per_page
+            )
             counts = _user_message_counts(session, [t.id for t in rows])
             now = utcnow()
             return QueueView(
                 tickets=tuple(TicketInfo.of(t, user_messages=counts.get(t.id, 0), now=now) for t in rows),
                 server_time=now,
+                total=total,
+                page=max(page, 1),
+                per_page=min(max(per_page, 1), tickets.MAX_PAGE_SIZE),
             )
 
     def ticket(self, *, ticket_id: int) -> TicketInfo:

@@ -35,6 +35,13 @@ from vssid.privacy import mask_text
 MAX_TRANSCRIPT_LINES = 50
 MAX_TEXT_LENGTH = 4000
 MAX_AGENT_NAME_LENGTH = 100
+# Tickets a conversation (a Telegram user) or a web client address may open per hour before
+# the next ones are held: kept and answered, but listed after every other ticket.
+TICKETS_PER_CONVERSATION_PER_HOUR = 3
+TICKETS_PER_CLIENT_PER_HOUR = 5
+TICKET_WINDOW = timedelta(hours=1)
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 
 REASON_REQUEST_HUMAN = "request_human"
 REASON_NOT_HELPFUL = "not_helpful"
@@ -236,6 +243,7 @@ def open_ticket(
         return existing, False
     now = now or utcnow()
     ticket = Ticket(
+        held=_over_allowance(session, conversation_id=conversation_id, now=now),
         conversation_id=conversation_id,
         channel=channel or "",
         sender_id=sender_id,
@@ -263,6 +271,21 @@ def open_ticket(
             raise
         return existing, False
     return ticket, True
+
+
+def _over_allowance(session: Session, *, conversation_id: str, now: datetime) -> bool:
+    """Whether the conversation, or the web client behind it, used up its hourly tickets."""
+    from vssid.services.web_sessions import conversations_of_client
+
+    since = now - TICKET_WINDOW
+    recent = sa.select(sa.func.count()).select_from(Ticket).where(Ticket.created_at > since)
+    mine = session.scalar(recent.where(Ticket.conversation_id == conversation_id)) or 0
+    if mine >= TICKETS_PER_CONVERSATION_PER_HOUR:
+        return True
+    client = session.scalar(
+        recent.where(Ticket.conversation_id.in_(conversations_of_client(conversation_id)))
+    )
+    return (client or 0) >= TICKETS_PER_CLIENT_PER_HOUR
 
 
 def append_user_message(session: Session, *, conversation_id: str, text: str) -> RelayResult:
@@ -352,12 +375,37 @@ def rate_latest_ticket(session: Session, *, conversation_id: str, rating: str) -
 # --- agent side ----------------------------------------------------------------------------
 
 
-def list_queue(session: Session, *, include_resolved: bool = False, limit: int = 200) -> list[Ticket]:
-    """Active tickets (or all), oldest first."""
-    query = sa.select(Ticket).order_by(Ticket.created_at, Ticket.id).limit(limit)
-    if not include_resolved:
-        query = query.where(Ticket.status.in_(ACTIVE_STATUSES))
-    return list(session.scalars(query))
+def list_queue(
+    session: Session, *, include_resolved: bool = False, page: int = 1, per_page: int = DEFAULT_PAGE_SIZE
+) -> list[Ticket]:
+    """One page of the queue (see `queue_page` for the order)."""
+    return queue_page(session, include_resolved=include_resolved, page=page, per_page=per_page)[0]
+
+
+def queue_page(
+    session: Session, *, include_resolved: bool = False, page: int = 1, per_page: int = DEFAULT_PAGE_SIZE
+) -> tuple[list[Ticket], int]:
+    """One page of the active tickets (or all) and how many there are in all.
+
+    Order: held tickets (over their client's allowance) last; otherwise high priority first,
+    then the longest waiting first within a priority (first come, first served).
+    """
+    page, per_page = max(page, 1), min(max(per_page, 1), MAX_PAGE_SIZE)
+    condition = sa.true() if include_resolved else Ticket.status.in_(ACTIVE_STATUSES)
+    total = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(condition)) or 0
+    query = (
+        sa.select(Ticket)
+        .where(condition)
+        .order_by(
+            Ticket.held,
+            sa.case((Ticket.priority == PRIORITY_HIGH, 0), else_=1),
+            Ticket.created_at,
+            Ticket.id,
+        )
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(session.scalars(query)), int(total)
 
 
 def get_ticket(session: Session, *, ticket_id: int) -> Ticket:

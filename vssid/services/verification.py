@@ -2,8 +2,12 @@
 
 Use-case functions take a Session with no open transaction and own their transaction.
 Limits (see VerificationPolicy): an OTP lives 5 minutes and allows 3 tries; at most 3 OTPs
-per person per 15 minutes; 5 wrong codes for a person lock verification for 30 minutes; a
-verification lasts 15 minutes and only within the chat session that earned it.
+per person per conversation per 15 minutes and 10 per person per hour in all; 5 wrong codes
+for a person in one conversation lock that conversation out for 30 minutes, 20 wrong codes for
+a person from all conversations within an hour lock everyone out for an hour. Every lockout
+ends by itself, and a stranger's failures in their own conversation never lock the person out
+of theirs (below the global threshold). A verification lasts 15 minutes and only within the
+chat session that earned it. Refusals are audited with the person's keyed hash.
 """
 
 from __future__ import annotations
@@ -53,10 +57,14 @@ OTP_SMS = "Ma xac thuc Tro ly VssID cua ban la {code}. Ma co hieu luc {minutes} 
 class VerificationPolicy:
     otp_ttl: timedelta = timedelta(minutes=5)
     attempts_per_otp: int = 3
-    max_sends: int = 3
+    max_sends: int = 3  # per person and conversation
     send_window: timedelta = timedelta(minutes=15)
-    lockout_failures: int = 5
+    max_sends_global: int = 10  # per person, all conversations
+    global_send_window: timedelta = timedelta(hours=1)
+    lockout_failures: int = 5  # per person and conversation
     lockout: timedelta = timedelta(minutes=30)
+    global_lockout_failures: int = 20  # per person, all conversations
+    global_lockout: timedelta = timedelta(hours=1)
     verification_ttl: timedelta = timedelta(minutes=15)
     secret: str = field(default="", repr=False)
 
@@ -89,23 +97,34 @@ def new_code() -> str:
 
 
 def _locked_until(
-    session: Session, *, bhxh_code: str, now: datetime, policy: VerificationPolicy
+    session: Session, *, bhxh_code: str, conversation_id: str, now: datetime, policy: VerificationPolicy
 ) -> datetime | None:
-    """When the person's lockout ends, if wrong codes since their last success reach the limit."""
+    """When the lockout of this person in this conversation ends, if there is one.
+
+    Wrong codes since the person's last success count twice: in this conversation
+    (`lockout_failures` lock it for `lockout`) and in all (`global_lockout_failures` lock
+    everyone for `global_lockout`).
+    """
     last_success = session.execute(
         select(func.max(Verification.verified_at)).where(Verification.bhxh_code == bhxh_code)
     ).scalar_one()
-    since = now - policy.lockout
-    if last_success is not None and last_success > since:
-        since = last_success
-    failures, last_failure = session.execute(
-        select(
-            func.coalesce(func.sum(OtpChallenge.failed_attempts), 0), func.max(OtpChallenge.last_failed_at)
-        ).where(OtpChallenge.bhxh_code == bhxh_code, OtpChallenge.last_failed_at > since)
-    ).one()
-    if failures >= policy.lockout_failures and last_failure is not None:
-        return last_failure + policy.lockout
-    return None
+    ends: list[datetime] = []
+    for scope, threshold, window in (
+        (OtpChallenge.conversation_id == conversation_id, policy.lockout_failures, policy.lockout),
+        (OtpChallenge.bhxh_code == bhxh_code, policy.global_lockout_failures, policy.global_lockout),
+    ):
+        since = now - window
+        if last_success is not None and last_success > since:
+            since = last_success
+        failures, last_failure = session.execute(
+            select(
+                func.coalesce(func.sum(OtpChallenge.failed_attempts), 0),
+                func.max(OtpChallenge.last_failed_at),
+            ).where(OtpChallenge.bhxh_code == bhxh_code, scope, OtpChallenge.last_failed_at > since)
+        ).one()
+        if failures >= threshold and last_failure is not None:
+            ends.append(last_failure + window)
+    return max(ends) if ends else None
 
 
 def request_otp(
@@ -121,12 +140,17 @@ def request_otp(
     now = now or utcnow()
     policy = policy or VerificationPolicy.from_env()
     with session.begin():
-        locked_until = _locked_until(session, bhxh_code=bhxh_code, now=now, policy=policy)
+        locked_until = _locked_until(
+            session, bhxh_code=bhxh_code, conversation_id=conversation_id, now=now, policy=policy
+        )
         error: ServiceError | None
         if locked_until is not None and locked_until > now:
             error, refusal = VerificationLocked(locked_until), "locked"
         else:
-            error, refusal = _send_limit(session, bhxh_code=bhxh_code, now=now, policy=policy), "send_limit"
+            error = _send_limit(
+                session, bhxh_code=bhxh_code, conversation_id=conversation_id, now=now, policy=policy
+            )
+            refusal = "send_limit"
         if error is not None:
             audit.add_audit_entry(
                 session,
@@ -175,20 +199,24 @@ def request_otp(
 
 
 def _send_limit(
-    session: Session, *, bhxh_code: str, now: datetime, policy: VerificationPolicy
+    session: Session, *, bhxh_code: str, conversation_id: str, now: datetime, policy: VerificationPolicy
 ) -> OtpRequestLimit | None:
-    window_start = now - policy.send_window
-    sent = (
-        session.execute(
-            select(OtpChallenge.created_at)
-            .where(OtpChallenge.bhxh_code == bhxh_code, OtpChallenge.created_at > window_start)
-            .order_by(OtpChallenge.created_at)
+    """The refusal when this conversation, or everyone, asked for too many codes for the person."""
+    for scope, allowed, window in (
+        (OtpChallenge.conversation_id == conversation_id, policy.max_sends, policy.send_window),
+        (OtpChallenge.bhxh_code == bhxh_code, policy.max_sends_global, policy.global_send_window),
+    ):
+        sent = (
+            session.execute(
+                select(OtpChallenge.created_at)
+                .where(OtpChallenge.bhxh_code == bhxh_code, scope, OtpChallenge.created_at > now - window)
+                .order_by(OtpChallenge.created_at)
+            )
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
-    if len(sent) >= policy.max_sends:
-        return OtpRequestLimit(sent[-policy.max_sends] + policy.send_window)
+        if len(sent) >= allowed:
+            return OtpRequestLimit(sent[-allowed] + window)
     return None
 
 
@@ -227,7 +255,13 @@ def confirm_otp(
         if challenge is None:
             error = NoPendingOtp()
         else:
-            locked_until = _locked_until(session, bhxh_code=challenge.bhxh_code, now=now, policy=policy)
+            locked_until = _locked_until(
+                session,
+                bhxh_code=challenge.bhxh_code,
+                conversation_id=conversation_id,
+                now=now,
+                policy=policy,
+            )
             if locked_until is not None and locked_until > now:
                 challenge.status, challenge.closed_at = EXHAUSTED, now
                 error = VerificationLocked(locked_until)
@@ -284,7 +318,9 @@ def _record_failure(
         now=now,
     )
     session.flush()
-    locked_until = _locked_until(session, bhxh_code=challenge.bhxh_code, now=now, policy=policy)
+    locked_until = _locked_until(
+        session, bhxh_code=challenge.bhxh_code, conversation_id=conversation_id, now=now, policy=policy
+    )
     if locked_until is not None:
         challenge.status, challenge.closed_at = EXHAUSTED, now
         return VerificationLocked(locked_until)

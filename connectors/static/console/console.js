@@ -78,12 +78,16 @@
 
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    sessionStorage.setItem(KEY_NAME, $("agent-name").value.trim());
     sessionStorage.setItem(KEY_TOKEN, $("agent-token").value);
     $("agent-token").value = "";
     try {
-      const answer = await api("GET", "/tickets");
-      if (answer.ok) showConsole();
+      const answer = await api("GET", "/me");  // the name comes with the token
+      if (answer.ok) {
+        sessionStorage.setItem(KEY_NAME, answer.data.agent);
+        showConsole();
+      } else if (answer.status !== 401) {
+        logout(answer.data.message || "Không đăng nhập được, vui lòng thử lại sau.");
+      }
     } catch (e) {
       logout("Không kết nối được tới máy chủ, hoặc mã truy cập có ký tự không hợp lệ.");
     }
@@ -91,13 +95,17 @@
   $("logout").addEventListener("click", () => logout(""));
 
   // --- queue -------------------------------------------------------------------------------
-  function renderQueue(tickets) {
+  function renderQueue(tickets, total) {
     const list = $("queue");
     list.replaceChildren();
     const waiting = tickets.filter((t) => t.status === "open").length;
     $("queue-count").textContent = String(waiting);
     document.title = (waiting ? "(" + waiting + ") " : "") + "Tổng đài viên — Trợ lý VssID";
     $("queue-empty").hidden = tickets.length > 0;
+    const more = $("queue-more");
+    more.hidden = !(total > tickets.length);
+    more.textContent = "Đang hiện " + tickets.length + "/" + total +
+      " yêu cầu: ưu tiên cao trước, rồi chờ lâu nhất trước; yêu cầu vượt giới hạn xếp cuối.";
     for (const ticket of tickets) {
       const item = el("li", { tabIndex: 0, "data-ticket-id": String(ticket.id),
                               class: ticket.id === state.selected ? "selected" : "" },
@@ -107,6 +115,7 @@
         el("div", { class: "line2" },
           el("span", { class: "tag " + ticket.status }, STATUS[ticket.status] || ticket.status),
           ticket.priority === "high" ? el("span", { class: "tag high" }, "Ưu tiên") : null,
+          ticket.held ? el("span", { class: "tag" }, "Vượt giới hạn") : null,
           ticket.assigned_agent ? el("span", {}, ticket.assigned_agent + " · ") : null,
           el("span", {}, "Chủ đề: " + (ticket.topic || "—") + " · " + ticket.user_messages + " tin nhắn")));
       item.addEventListener("click", () => select(ticket.id));
@@ -120,7 +129,7 @@
     const answer = await api("GET", "/tickets" + all);
     if (!answer.ok) return false;
     state.tickets = answer.data.tickets;
-    renderQueue(state.tickets);
+    renderQueue(state.tickets, answer.data.total);
     return true;
   }
 
@@ -191,7 +200,7 @@
 
   async function act(path, body) {
     showError("");
-    const answer = await api("POST", "/tickets/" + state.selected + path, { agent: agent(), ...body });
+    const answer = await api("POST", "/tickets/" + state.selected + path, body || {});
     if (!answer.ok && answer.status !== 401) showError(answer.data.message || "Có lỗi, vui lòng thử lại.");
     await Promise.all([refreshQueue(), refreshTicket()]);
     return answer;
@@ -229,6 +238,5 @@
     if (token()) state.timer = setTimeout(poll, POLL_MS);
   }
 
-  $("agent-name").value = agent();
   if (token() && agent()) showConsole();
 })();

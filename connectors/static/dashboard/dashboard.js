@@ -5,13 +5,11 @@
 (function () {
   const API = "/webhooks/agent/api";
   const KEY_TOKEN = "vssid_agent_token";
-  const KEY_NAME = "vssid_agent_name";
   const CHANNEL = { telegram: "Telegram", webchat: "Web", rest: "REST", other: "Khác" };
   const $ = (id) => document.getElementById(id);
   const state = { charts: {}, titles: {} };
 
   function token() { return sessionStorage.getItem(KEY_TOKEN) || ""; }
-  function agent() { return sessionStorage.getItem(KEY_NAME) || ""; }
   function days() { return $("days").value; }
 
   async function api(path, options) {
@@ -128,7 +126,7 @@
         button.disabled = true;
         try {
           await api("/suggestions", { method: "POST", body: JSON.stringify(
-            { topic: select.value, text: item.text, count: item.count, agent: agent() }) });
+            { topic: select.value, text: item.text, count: item.count }) });
           done.textContent = "Đã đề xuất cho \"" + state.titles[select.value] + "\"";
         } catch (e) {
           done.textContent = "Chưa lưu được, thử lại.";
@@ -194,7 +192,6 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      sessionStorage.setItem(KEY_NAME, $("agent-name").value.trim());
       sessionStorage.setItem(KEY_TOKEN, $("agent-token").value);
       load();
     });

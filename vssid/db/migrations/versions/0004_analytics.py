@@ -1,14 +1,14 @@
 """Operator analytics: cursor, daily counters, conversation state, first replies, unanswered messages.
 
 Revision ID: 0004_analytics
-Revises: 0002_handoff (to be re-chained after the agent-token migration at merge)
+Revises: 0003_access
 Create Date: 2026-12-02
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0004_analytics"
-down_revision = "0002_handoff"
+down_revision = "0003_access"
 branch_labels = None
 depends_on = None
 
