@@ -93,7 +93,7 @@ def console(
 ) -> Iterator[tuple[Any, EventLog]]:
     """The agent console (with the dashboard) on a real port, over a migrated SQLite database and an
     events table of our own; suggestions go to tmp_path/suggestions."""
-    from vssid.services.registry import set_analytics_service
+    from vssid.services.registry import set_access_service, set_analytics_service, set_ticket_service
 
     url = f"sqlite:///{tmp_path / 'vssid.db'}"
     migrated(url)
@@ -106,9 +106,12 @@ def console(
     }.items():
         monkeypatch.setenv(name, value)
     dispose_engines()
-    set_analytics_service(None)
+    for reset in (set_analytics_service, set_access_service, set_ticket_service):
+        reset(None)  # rebuilt on this test's databases
+    console_server.issue_tokens()
     engine = make_engine(tracker_url)
     yield console_server, EventLog(engine)
     engine.dispose()
-    set_analytics_service(None)
+    for reset in (set_analytics_service, set_access_service, set_ticket_service):
+        reset(None)
     dispose_engines()
