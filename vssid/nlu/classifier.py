@@ -48,6 +48,7 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
             "C": 20.0,
             "class_weight": None,
             "split_retrieval_intents": True,
+            "select_responses": False,
         }
 
     def __init__(
@@ -109,6 +110,8 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         probabilities = self.clf.predict_proba(self._create_X(messages))
         intents = [label.split(RESPONSE_KEY_DELIMITER, 1)[0] for label in self.clf.classes_]
         for message, row in zip(messages, probabilities, strict=True):
+            if self.config["select_responses"]:
+                self._select_responses(message, row)
             summed: dict[str, float] = {}
             for intent, probability in zip(intents, row, strict=True):
                 summed[intent] = summed.get(intent, 0.0) + float(probability)
@@ -121,3 +124,33 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
                 ranking = ranking[: self.config[RANKING_LENGTH]]
             message.set("intent_ranking", ranking, add_to_output=True)
         return messages
+
+    def _select_responses(self, message: Message, row: np.ndarray) -> None:
+        """The ``response_selector`` output of Rasa's ResponseSelector, from the full-label probabilities."""
+        by_intent: dict[str, list[tuple[str, float]]] = {}
+        for label, probability in zip(self.clf.classes_, row, strict=True):
+            if RESPONSE_KEY_DELIMITER in label:
+                intent = label.split(RESPONSE_KEY_DELIMITER, 1)[0]
+                by_intent.setdefault(intent, []).append((label, float(probability)))
+        if not by_intent:
+            return
+        output: dict[str, Any] = {"all_retrieval_intents": sorted(by_intent)}
+        for intent, scored in by_intent.items():
+            total = sum(p for _, p in scored) or 1.0
+            ranked = sorted(((key, p / total) for key, p in scored), key=lambda item: -item[1])
+            best_key, best = ranked[0]
+            output[intent] = {
+                "response": {
+                    "id": None,
+                    "responses": None,
+                    "response_templates": None,
+                    "confidence": best,
+                    "intent_response_key": best_key,
+                    "utter_action": f"utter_{best_key}",
+                    "template_name": f"utter_{best_key}",
+                },
+                "ranking": [
+                    {"id": None, "confidence": p, "intent_response_key": key} for key, p in ranked[:10]
+                ],
+            }
+        message.set("response_selector", output, add_to_output=True)
