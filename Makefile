@@ -9,8 +9,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint audit freeze \
-        telegram-webhook telegram-polling agent-cli kb-suggestions db clean
+.PHONY: help setup setup-browser generate train run shell test test-fast eval eval-independent bench lint audit \
+        freeze telegram-webhook telegram-polling agent-cli kb-suggestions db clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,6 +61,10 @@ test-fast: setup ## Run the tests that need no trained model or browser
 NLU ?= tests/nlu_test.yml
 eval: train ## NLU report (ours vs stock) on NLU=path (default tests/nlu_test.yml)
 	$(PY) bench/eval_nlu.py --nlu $(NLU) --config config.yml --stock bench/config_stock.yml
+
+eval-independent: generate ## NLU on the independent sets (aggregate figures only: blind) + off-domain rate
+	$(PY) bench/eval_nlu.py --nlu tests/nlu_test.yml tests/nlu_independent_test.yml \
+	  --offdomain tests/nlu_offdomain_test.yml --summary
 
 bench: train ## Latency/throughput and model-load benchmarks (see bench/RESULTS.md)
 	$(PY) bench/model_load.py

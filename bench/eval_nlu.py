@@ -1,6 +1,14 @@
 """Intent report for our NLU pipeline vs Rasa's stock one, on any Rasa NLU YAML test file.
 
     python bench/eval_nlu.py --nlu tests/nlu_test.yml --config config.yml --stock bench/config_stock.yml
+    python bench/eval_nlu.py --nlu tests/nlu_test.yml tests/nlu_independent_test.yml \
+        --offdomain tests/nlu_offdomain_test.yml --summary
+
+Several ``--nlu`` files are scored one after the other; ``--offdomain`` files hold messages that
+must all reach the fallback (``nlu_fallback`` or ``out_of_scope``): their share that does is the
+off-domain rate, printed next to the share of in-domain messages (gold label other than
+``out_of_scope``) sent there. ``--summary`` prints only aggregate figures, no per-label table and
+no messages: use it on blind test sets that must not be tuned on.
 
 Trains an NLU-only model per config (``rasa train nlu``) into ``--out`` (default /tmp/nlu-models),
 named after a fingerprint of the config, the training data and our component code, so an unchanged
@@ -38,6 +46,8 @@ from vssid.nlu.normalize import is_unaccented  # noqa: E402
 
 CODE_INPUTS = ["vssid/nlu", "vssid/data"]
 FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACKS = frozenset({FALLBACK, OUT_OF_SCOPE})  # predictions that end in the bot's fallback
 
 
 @dataclass(frozen=True)
@@ -72,9 +82,18 @@ class Report:
     # for the fallback-threshold sweep: gold, prediction without fallback, its confidence
     raw: list[tuple[str, str, float]] = field(default_factory=list)
 
+    # gold label and final prediction of every message, in file order
+    predictions: list[tuple[str, str]] = field(default_factory=list)
+
     @property
     def macro_f1(self) -> float:
         return self.all.macro_f1
+
+    @property
+    def in_domain_fallback(self) -> float:
+        """Share of in-domain messages (gold not out_of_scope) predicted nlu_fallback/out_of_scope."""
+        in_domain = [p for g, p in self.predictions if g != OUT_OF_SCOPE]
+        return sum(p in FALLBACKS for p in in_domain) / len(in_domain) if in_domain else 0.0
 
 
 # --- data and metrics ----------------------------------------------------------------------------
@@ -250,12 +269,20 @@ def evaluate_model(model_path: str | Path, nlu_path: str | Path) -> Report:
         intent, confidence = top_without_fallback(parse)
         raw.append((label, full_intent(parse, intent), confidence))
     return Report(
+        predictions=list(zip(gold, predicted, strict=True)),
         raw=raw,
         all=score(gold, predicted),
         unaccented=score([gold[i] for i in plain], [predicted[i] for i in plain]),
         entities=entity_scores([e.entities for e in examples], predicted_entities),
         errors=[(e.text, g, p) for e, g, p in zip(examples, gold, predicted, strict=True) if g != p],
     )
+
+
+def offdomain_rate(model_path: str | Path, nlu_path: str | Path) -> tuple[float, int]:
+    """Share of the messages of ``nlu_path`` predicted nlu_fallback or out_of_scope, and their count."""
+    texts = [e.text for e in load_examples(nlu_path)]
+    predicted = [full_intent(p) for p in parse_texts(model_path, texts)]
+    return (sum(p in FALLBACKS for p in predicted) / len(predicted) if predicted else 0.0), len(predicted)
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -285,6 +312,7 @@ def format_side_by_side(reports: dict[str, Report], timings: dict[str, float]) -
     lines.append(row("", names))
     for title, pick in (
         ("macro-F1 (all)", lambda r: f"{r.all.macro_f1:.3f}"),
+        ("in-domain -> fallback", lambda r: f"{r.in_domain_fallback:.1%}"),
         ("accuracy (all)", lambda r: f"{r.all.accuracy:.3f}"),
         ("macro-F1 (unaccented)", lambda r: f"{r.unaccented.macro_f1:.3f}"),
         ("accuracy (unaccented)", lambda r: f"{r.unaccented.accuracy:.3f}"),
@@ -303,9 +331,25 @@ def format_side_by_side(reports: dict[str, Report], timings: dict[str, float]) -
     return "\n".join(lines)
 
 
+def format_summary(name: str, report: Report) -> str:
+    """Aggregate figures only (for blind test sets)."""
+    return (
+        f"{name}: macro-F1 {report.all.macro_f1:.3f}, accuracy {report.all.accuracy:.3f} "
+        f"({report.all.count} messages, {len(report.all.per_label)} labels); unaccented macro-F1 "
+        f"{report.unaccented.macro_f1:.3f}, accuracy {report.unaccented.accuracy:.3f} "
+        f"({report.unaccented.count} messages); in-domain sent to fallback {report.in_domain_fallback:.1%}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nlu", required=True, type=Path, help="Rasa NLU YAML file to evaluate on")
+    parser.add_argument(
+        "--nlu", required=True, nargs="+", type=Path, help="Rasa NLU YAML file(s) to evaluate on"
+    )
+    parser.add_argument(
+        "--offdomain", nargs="*", default=[], type=Path, help="files of messages that must reach the fallback"
+    )
+    parser.add_argument("--summary", action="store_true", help="aggregate figures only (blind test sets)")
     parser.add_argument("--config", default=ROOT / "config.yml", type=Path)
     parser.add_argument("--stock", type=Path, help="second config to compare (bench/config_stock.yml)")
     parser.add_argument(
@@ -320,23 +364,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configs = {"ours": args.config} if not args.stock else {"ours": args.config, "stock": args.stock}
     given = {"ours": args.ours_model, "stock": args.stock_model}
-    reports, timings = {}, {}
+    models, timings = {}, {}
     for name, config in configs.items():
         if given[name]:
-            model, timings[name] = given[name], float("nan")
+            models[name], timings[name] = given[name], float("nan")
         else:
-            model, timings[name] = train_nlu(config, args.data, args.out, args.domain)
-        reports[name] = evaluate_model(model, args.nlu)
-    print(f"\nNLU evaluation on {args.nlu}\n")
-    print(format_side_by_side(reports, timings))
-    print("\nFallback threshold sweep (ours): threshold, macro-F1, accuracy, share sent to nlu_fallback")
-    for row in threshold_sweep(reports["ours"], (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)):
-        print("  {:.1f}  {:.3f}  {:.3f}  {:.3f}".format(*row))
-    errors = reports["ours"].errors[: args.errors]
-    if errors:
-        print(f"\nMisclassified by ours (first {len(errors)} of {len(reports['ours'].errors)}):")
-        for text, gold, predicted in errors:
-            print(f"  {gold:<26} -> {predicted:<26} {text}")
+            models[name], timings[name] = train_nlu(config, args.data, args.out, args.domain)
+    for nlu in args.nlu:
+        reports = {name: evaluate_model(model, nlu) for name, model in models.items()}
+        if args.summary:
+            print(f"\nNLU evaluation on {nlu}")
+            for name, report in reports.items():
+                print(format_summary(name, report))
+            continue
+        print(f"\nNLU evaluation on {nlu}\n")
+        print(format_side_by_side(reports, timings))
+        print("\nFallback threshold sweep (ours): threshold, macro-F1, accuracy, share sent to nlu_fallback")
+        for row in threshold_sweep(reports["ours"], (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)):
+            print("  {:.1f}  {:.3f}  {:.3f}  {:.3f}".format(*row))
+        errors = reports["ours"].errors[: args.errors]
+        if errors:
+            print(f"\nMisclassified by ours (first {len(errors)} of {len(reports['ours'].errors)}):")
+            for text, gold, predicted in errors:
+                print(f"  {gold:<26} -> {predicted:<26} {text}")
+    for path in args.offdomain:
+        for name, model in models.items():
+            rate, count = offdomain_rate(model, path)
+            print(f"\nOff-domain {path} ({name}): {rate:.1%} of {count} messages reach the fallback")
     return 0
 
 

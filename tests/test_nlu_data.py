@@ -1,6 +1,8 @@
 """Checks of the NLU training data (data/nlu/, kb/) and the held-out test set (tests/nlu_test.yml).
 
-The test set is only a fair measure if none of its messages is also a training example, so
+The test sets (ours and the two written independently, tests/nlu_independent_test.yml and
+tests/nlu_offdomain_test.yml) are only a fair measure if none of their messages is also a training
+example, so
 messages are compared in the form the tokenizer gives the featurizers (vssid.nlu.normalize):
 case, diacritics, punctuation and whitespace folded, teencode ("ko", "mk", "sdt") expanded;
 the leak check also ignores word order.
@@ -27,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = ROOT / "data" / "nlu"
 KB_DIR = ROOT / "kb"
 TEST_SET = ROOT / "tests" / "nlu_test.yml"
+# Written by people who never saw the training data; blind: a leak is reported by its training side.
+INDEPENDENT_SETS = (ROOT / "tests" / "nlu_independent_test.yml", ROOT / "tests" / "nlu_offdomain_test.yml")
 DOMAIN = ROOT / "domain.yml"
 GAZETTEER = ROOT / "vssid" / "data" / "locations.yml"
 
@@ -107,6 +111,20 @@ def test_no_test_message_is_a_training_example() -> None:
         if _bag_of_words(m.get("text")) in trained
     ]
     assert leaks == [], "test messages also present in training data:\n" + "\n".join(leaks)
+
+
+@pytest.mark.parametrize("path", INDEPENDENT_SETS, ids=lambda p: p.name)
+def test_no_independent_test_message_is_a_training_example(path: Path) -> None:
+    """Blind sets: the failure names only the training example, never the test message."""
+    if not path.exists():
+        pytest.skip(f"{path.name} not present")
+    held_out = {_bag_of_words(m.get("text")) for m in _read_nlu(path)}
+    leaks = [
+        f"{source}: {text!r}"
+        for _intent, text, source in training_examples()
+        if _bag_of_words(text) in held_out
+    ]
+    assert leaks == [], f"training examples that also occur in {path.name}:\n" + "\n".join(leaks)
 
 
 def test_no_training_example_has_two_intents() -> None:

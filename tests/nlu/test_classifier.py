@@ -1,5 +1,6 @@
 """LinearIntentClassifier exposes the regularisation Rasa hard-codes."""
 
+import pytest
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -13,7 +14,8 @@ def test_configured_regularisation_reaches_sklearn(tmp_path) -> None:
     assert (classifier.clf.C, classifier.clf.class_weight) == (7.0, None)
 
 
-def test_retrieval_labels_are_trained_and_summed_back(tmp_path) -> None:
+@pytest.mark.parametrize("select_responses", [False, True])
+def test_retrieval_labels_are_trained_and_summed_back(tmp_path, select_responses: bool) -> None:
     from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -45,7 +47,10 @@ def test_retrieval_labels_are_trained_and_summed_back(tmp_path) -> None:
     featurizer.train(training)
     featurizer.process_training_data(training)
     classifier = LinearIntentClassifier.create(
-        LinearIntentClassifier.get_default_config(), storage, Resource("clf"), _context()
+        {**LinearIntentClassifier.get_default_config(), "select_responses": select_responses},
+        storage,
+        Resource("clf"),
+        _context(),
     )
     classifier.train(training)
 
@@ -56,6 +61,17 @@ def test_retrieval_labels_are_trained_and_summed_back(tmp_path) -> None:
     classifier.process([message])
     assert message.get("intent")["name"] == "faq"
     assert {r["name"] for r in message.get("intent_ranking")} == {"faq", "greet"}
+    selector = message.get("response_selector")
+    if not select_responses:
+        assert selector is None
+        return
+    # The output Rasa's ResponseSelector would give, which utter_faq and the fallback's suggestions read.
+    assert selector["all_retrieval_intents"] == ["faq"]
+    assert selector["faq"]["response"]["intent_response_key"] == "faq/forgot_password"
+    assert selector["faq"]["response"]["utter_action"] == "utter_faq/forgot_password"
+    ranking = selector["faq"]["ranking"]
+    assert [r["intent_response_key"] for r in ranking] == ["faq/forgot_password", "faq/change_phone"]
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
 
 
 def _context() -> ExecutionContext:
