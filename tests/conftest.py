@@ -150,6 +150,67 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
         telegram.stop()
 
 
+def store_kinds() -> dict[str, str]:
+    """Which stores the records database, the tracker and the lock use in this run."""
+    database = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    lock = "redis" if os.environ.get("TEST_REDIS_URL") else "in-memory"
+    return {"records": database, "tracker": database, "lock": lock}
+
+
+def _stores_line() -> str:
+    return "stores: " + " ".join(f"{name}={kind}" for name, kind in store_kinds().items())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse-order", action="store_true", help="run the collected tests in reverse order"
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _stores_line()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse-order"):
+        items.reverse()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say which stores ran, and how many PostgreSQL tests passed or were skipped."""
+    counts = {
+        outcome: sum("postgres" in report.keywords for report in terminalreporter.stats.get(outcome, []))
+        for outcome in ("passed", "skipped", "failed")
+    }
+    line = f"{_stores_line()} (postgres tests: {counts['passed']} passed, {counts['skipped']} skipped"
+    line += f", {counts['failed']} failed)"
+    sqlite_only = store_kinds()["records"] == "sqlite" or store_kinds()["lock"] == "in-memory"
+    terminalreporter.write_sep("=", line, yellow=sqlite_only, green=not sqlite_only, bold=True)
+
+
+@pytest.fixture(autouse=True)
+def _process_globals_restored() -> Iterator[None]:
+    """Every test leaves the process-wide state as it found it (service registry, Sanic's
+    test mode, the log-masking filter), so no test depends on the order of the others."""
+    import logging
+
+    from sanic import Sanic
+
+    from vssid import logmask
+    from vssid.services import registry
+
+    root = logging.getLogger()
+    saved = (registry._records, registry._tickets, Sanic.test_mode, logmask._installed)
+    filters = {id(holder): list(holder.filters) for holder in (root, *root.handlers)}
+    yield
+    registry.set_records_service(saved[0])
+    registry.set_ticket_service(saved[1])
+    Sanic.test_mode, logmask._installed = saved[2], saved[3]
+    for holder in (root, *root.handlers):
+        if id(holder) in filters:
+            holder.filters = filters[id(holder)]
+
+
 def new_sender(prefix: str = "test") -> str:
     """A conversation id nobody else uses."""
     return f"{prefix}-{uuid.uuid4().hex[:12]}"

@@ -43,6 +43,8 @@ def empty_database(backend: str, directory: Path, *, name: str = "test") -> Iter
         return
     base = postgres_url()
     if not base:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true but TEST_DATABASE_URL is not set: run the suite through `make test`")
         pytest.skip("TEST_DATABASE_URL is not set")
     schema = f"{name}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(base)
