@@ -1,6 +1,6 @@
 """How long the full demo seed (2,000 people) takes on a fresh SQLite database.
 
-    python bench/seed_time.py            # prints the time; timing lives here, not in tests/
+python bench/seed_time.py            # prints the time; timing lives here, not in tests/
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from vssid.launcher import Stack, free_port, latest_model
 from vssid.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+ALWAYS_OPEN = "00:00-24:00"
 TEST_SECRETS = {
     "WEBCHAT_SECRET": "test-webchat-secret-0123456789abcdef",
     "AGENT_TOKEN": "test-agent-token",
@@ -87,6 +88,17 @@ class RasaStack:
         """Stop and start the action server and the Rasa server (stores keep their data)."""
         self.stack.restart()
 
+    def restart_actions(self, **env: str) -> None:
+        """Restart only the action server, with `env` changed (e.g. HOTLINE_HOURS)."""
+        import signal
+
+        proc = self.stack._procs.pop("actions")
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+        self.stack.env.update(env)
+        self.env.update(env)
+        self.stack.start_actions()
+
 
 def _ensure_model() -> Path:
     subprocess.check_call([sys.executable, str(PROJECT_ROOT / "scripts" / "train.py")], cwd=PROJECT_ROOT)
@@ -98,6 +110,9 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     """Environment of the test stack (databases, secrets); also usable by tests that talk to the DB."""
     var_dir = tmp_path_factory.mktemp("stack-var")
     env = {**TEST_SECRETS, "VSSID_VAR_DIR": str(var_dir), "OTP_TTL_SECONDS": "300"}
+    # The hotline is open round the clock in the test stack, so a run does not depend on the
+    # wall clock; tests of the after-hours branch restart the action server with other hours.
+    env["HOTLINE_HOURS"] = ALWAYS_OPEN
     pg = os.environ.get("TEST_DATABASE_URL")
     databases: list[str] = []
     if pg:
@@ -162,9 +177,7 @@ def _stores_line() -> str:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--reverse-order", action="store_true", help="run the collected tests in reverse order"
-    )
+    parser.addoption("--reverse-order", action="store_true", help="run the collected tests in reverse order")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

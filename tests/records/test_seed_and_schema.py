@@ -8,8 +8,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
 import pytest
+from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, func, inspect, select
 from sqlalchemy.orm import sessionmaker

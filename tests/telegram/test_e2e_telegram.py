@@ -17,11 +17,8 @@ _chats = itertools.count(700_000_001)
 
 
 @pytest.fixture()
-def stack(request: pytest.FixtureRequest) -> Any:
-    try:
-        rasa_stack = request.getfixturevalue("rasa_stack")
-    except pytest.FixtureLookupError:
-        pytest.skip("needs the rasa_stack fixture of tests/conftest.py")
+def stack(rasa_stack: Any) -> Any:
+    """The real stack; a broken stack is an error here, never a skip."""
     rasa_stack.telegram.reset()
     return rasa_stack
 
