@@ -84,6 +84,21 @@ class RasaStack:
         response.raise_for_status()
         return response.json()
 
+    def stored_events(self, sender: str) -> list[str]:
+        """Event types of `sender`'s conversation as stored in the tracker store (read directly,
+        so nothing is created: Rasa's tracker route starts a session for an unknown sender)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.env["TRACKER_STORE_URL"], future=True)
+        try:
+            with engine.connect() as connection:
+                query = sa.text("SELECT type_name FROM events WHERE sender_id = :sender ORDER BY id")
+                return [row[0] for row in connection.execute(query, {"sender": sender})]
+        except sa.exc.OperationalError:
+            return []  # SQLite: the table appears with the first conversation
+        finally:
+            engine.dispose()
+
     def restart(self) -> None:
         """Stop and start the action server and the Rasa server (stores keep their data)."""
         self.stack.restart()

@@ -71,7 +71,8 @@ class Stack:
 
     def _environ(self) -> dict[str, str]:
         environ = {**os.environ, **self.env}
-        environ.setdefault("RASA_API_TOKEN", secrets.token_urlsafe(24))
+        # hex: a token starting with "-" would be read by `rasa run` as an option
+        environ.setdefault("RASA_API_TOKEN", secrets.token_hex(24))
         environ.setdefault("RASA_URL", self.url)
         environ.setdefault("PYTHONPATH", str(PROJECT_ROOT))
         environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")

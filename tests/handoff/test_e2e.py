@@ -236,8 +236,15 @@ def test_two_channels_escalate_and_an_agent_answers_each(stack: Any) -> None:
     tg.wait_for(f"Nhân viên Lan: Chào bạn, tôi là Lan. Yêu cầu {tg_ticket['id']} đã nhận.")
 
     # the reply is a bot turn in the tracker, like any other
-    bot_texts = [e.get("text") for e in stack.tracker(tg.sender)["events"] if e["event"] == "bot"]
-    assert f"Nhân viên Lan: Chào bạn, tôi là Lan. Yêu cầu {tg_ticket['id']} đã nhận." in bot_texts
+    # (stored right after it was sent: wait for it rather than read once)
+    agent_reply = f"Nhân viên Lan: Chào bạn, tôi là Lan. Yêu cầu {tg_ticket['id']} đã nhận."
+    _until(
+        lambda: (
+            agent_reply in [e.get("text") for e in stack.tracker(tg.sender)["events"] if e["event"] == "bot"]
+        ),
+        30,
+        "the agent's reply in the tracker",
+    )
 
     tg.say("cảm ơn chị, tôi làm được rồi")
     _until(lambda: "cảm ơn chị, tôi làm được rồi" in agent.transcript(tg_ticket["id"]), 30, "relayed message")
