@@ -205,13 +205,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Say which stores ran, and how many PostgreSQL tests passed or were skipped."""
-    counts = {
-        outcome: sum("postgres" in report.keywords for report in terminalreporter.stats.get(outcome, []))
-        for outcome in ("passed", "skipped", "failed")
-    }
-    line = f"{_stores_line()} (postgres tests: {counts['passed']} passed, {counts['skipped']} skipped"
-    line += f", {counts['failed']} failed)"
+    """Say which stores ran, and how many PostgreSQL and end-to-end tests ran on them."""
+
+    def count(marker: str, outcome: str) -> int:
+        return sum(marker in report.keywords for report in terminalreporter.stats.get(outcome, []))
+
+    line = (
+        f"{_stores_line()} (postgres tests: {count('postgres', 'passed')} passed, "
+        f"{count('postgres', 'skipped')} skipped, {count('postgres', 'failed')} failed; "
+        f"e2e tests on these stores: {count('e2e', 'passed')} passed)"
+    )
     sqlite_only = store_kinds()["records"] == "sqlite" or store_kinds()["lock"] == "in-memory"
     terminalreporter.write_sep("=", line, yellow=sqlite_only, green=not sqlite_only, bold=True)
 
