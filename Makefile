@@ -9,8 +9,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-browser generate train run shell test test-fast eval eval-independent bench lint audit \
-        freeze telegram-webhook telegram-polling agent-cli kb-suggestions db clean
+.PHONY: help setup setup-browser generate train run shell test test-random test-fast eval eval-independent bench \
+        lint audit freeze telegram-webhook telegram-polling agent-cli kb-suggestions db clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,11 +49,20 @@ shell: train ## Talk to the assistant in the terminal (rasa shell)
 	  $(PY) -m vssid.action_server --port 5055 & pid=$$!; trap "kill $$pid" EXIT; \
 	  $(RASA) shell -m models --endpoints endpoints.yml
 
-test: setup setup-browser ## Run every test (validates data, trains if needed, unit + end-to-end + browser)
+# PostgreSQL and Redis: used when reachable (started if down and local), see scripts/test_services.py.
+test: setup setup-browser ## Run every test, as CI does (validates data, trains if needed, PostgreSQL + Redis)
 	$(PY) -m kb.generate --check
 	$(PY) scripts/validate_data.py
 	$(PY) scripts/train.py
-	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	@services=$$($(PY) scripts/test_services.py) && eval "$$services" && \
+	  $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+ORDER ?= random
+test-random: setup setup-browser ## The suite in another order: ORDER=random (seed printed) or ORDER=reverse
+	$(PY) scripts/train.py
+	@services=$$($(PY) scripts/test_services.py) && eval "$$services" && \
+	  $(VENV)/bin/pytest -p no:cacheprovider $(if $(filter reverse,$(ORDER)),--reverse-order,--random-order-bucket=package) \
+	  $(PYTEST_ARGS)
 
 test-fast: setup ## Run the tests that need no trained model or browser
 	$(VENV)/bin/pytest -m "not e2e and not browser" $(PYTEST_ARGS)

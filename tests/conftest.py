@@ -23,6 +23,7 @@ from vssid.launcher import Stack, free_port, latest_model
 from vssid.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+ALWAYS_OPEN = "00:00-24:00"
 TEST_SECRETS = {
     "WEBCHAT_SECRET": "test-webchat-secret-0123456789abcdef",
     "TELEGRAM_TOKEN": "123456:TEST-TOKEN",
@@ -104,9 +105,35 @@ class RasaStack:
         response.raise_for_status()
         return response.json()
 
+    def stored_events(self, sender: str) -> list[str]:
+        """Event types of `sender`'s conversation as stored in the tracker store (read directly,
+        so nothing is created: Rasa's tracker route starts a session for an unknown sender)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.env["TRACKER_STORE_URL"], future=True)
+        try:
+            with engine.connect() as connection:
+                query = sa.text("SELECT type_name FROM events WHERE sender_id = :sender ORDER BY id")
+                return [row[0] for row in connection.execute(query, {"sender": sender})]
+        except sa.exc.OperationalError:
+            return []  # SQLite: the table appears with the first conversation
+        finally:
+            engine.dispose()
+
     def restart(self) -> None:
         """Stop and start the action server and the Rasa server (stores keep their data)."""
         self.stack.restart()
+
+    def restart_actions(self, **env: str) -> None:
+        """Restart only the action server, with `env` changed (e.g. HOTLINE_HOURS)."""
+        import signal
+
+        proc = self.stack._procs.pop("actions")
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+        self.stack.env.update(env)
+        self.env.update(env)
+        self.stack.start_actions()
 
 
 def _issue_agent_token(database_url: str, name: str) -> str:
@@ -133,6 +160,9 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "PROXIES_COUNT": "1",  # tests name their client address in X-Forwarded-For
         "RATE_LIMIT_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",  # fresh counters per run
     }
+    # The hotline is open round the clock in the test stack, so a run does not depend on the
+    # wall clock; tests of the after-hours branch restart the action server with other hours.
+    env["HOTLINE_HOURS"] = ALWAYS_OPEN
     pg = os.environ.get("TEST_DATABASE_URL")
     databases: list[str] = []
     if pg:
@@ -185,6 +215,68 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
     finally:
         stack.stop()
         telegram.stop()
+
+
+def store_kinds() -> dict[str, str]:
+    """Which stores the records database, the tracker and the lock use in this run."""
+    database = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    lock = "redis" if os.environ.get("TEST_REDIS_URL") else "in-memory"
+    return {"records": database, "tracker": database, "lock": lock}
+
+
+def _stores_line() -> str:
+    return "stores: " + " ".join(f"{name}={kind}" for name, kind in store_kinds().items())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--reverse-order", action="store_true", help="run the collected tests in reverse order")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _stores_line()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse-order"):
+        items.reverse()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say which stores ran, and how many PostgreSQL and end-to-end tests ran on them."""
+
+    def count(marker: str, outcome: str) -> int:
+        return sum(marker in report.keywords for report in terminalreporter.stats.get(outcome, []))
+
+    line = (
+        f"{_stores_line()} (postgres tests: {count('postgres', 'passed')} passed, "
+        f"{count('postgres', 'skipped')} skipped, {count('postgres', 'failed')} failed; "
+        f"e2e tests on these stores: {count('e2e', 'passed')} passed)"
+    )
+    sqlite_only = store_kinds()["records"] == "sqlite" or store_kinds()["lock"] == "in-memory"
+    terminalreporter.write_sep("=", line, yellow=sqlite_only, green=not sqlite_only, bold=True)
+
+
+@pytest.fixture(autouse=True)
+def _process_globals_restored() -> Iterator[None]:
+    """Every test leaves the process-wide state as it found it (service registry, Sanic's
+    test mode, the log-masking filter), so no test depends on the order of the others."""
+    import logging
+
+    from sanic import Sanic
+
+    from vssid import logmask
+    from vssid.services import registry
+
+    root = logging.getLogger()
+    saved = (registry._records, registry._tickets, Sanic.test_mode, logmask._installed)
+    filters = {id(holder): list(holder.filters) for holder in (root, *root.handlers)}
+    yield
+    registry.set_records_service(saved[0])
+    registry.set_ticket_service(saved[1])
+    Sanic.test_mode, logmask._installed = saved[2], saved[3]
+    for holder in (root, *root.handlers):
+        if id(holder) in filters:
+            holder.filters = filters[id(holder)]
 
 
 def new_sender(prefix: str = "test") -> str:

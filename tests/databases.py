@@ -30,6 +30,20 @@ def postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def redis_url_or_skip() -> str:
+    """TEST_REDIS_URL; a test needing it skips without it, or fails under CI=true."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if _in_ci():
+            pytest.fail("CI=true but TEST_REDIS_URL is not set: run the suite through `make test`")
+        pytest.skip("TEST_REDIS_URL is not set")
+    return url
+
+
 def _schema_url(base_url: str, schema: str) -> str:
     url = sa.engine.make_url(base_url)
     return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
@@ -43,6 +57,8 @@ def empty_database(backend: str, directory: Path, *, name: str = "test") -> Iter
         return
     base = postgres_url()
     if not base:
+        if _in_ci():
+            pytest.fail("CI=true but TEST_DATABASE_URL is not set: run the suite through `make test`")
         pytest.skip("TEST_DATABASE_URL is not set")
     schema = f"{name}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(base)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from vssid.launcher import latest_model
+from vssid.nlu.normalize import TEENCODE
 from vssid.settings import PROJECT_ROOT
 
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -38,6 +40,9 @@ def test_there_are_at_least_40_test_stories_with_unaccented_and_teencode_turns()
     user_turns = [step["user"] for story in stories for step in story["steps"] if "user" in step]
     unaccented = [t for t in user_turns if t.isascii()]
     assert len(unaccented) >= 15
+    # teencode = a word the tokenizer expands ("mk", "dc", "ko", "sdt", ...)
+    teencode = [t for t in user_turns if set(re.findall(r"\w+", t.lower())) & TEENCODE.keys()]
+    assert len(teencode) >= 10, teencode
 
 
 @pytest.mark.e2e

@@ -141,19 +141,20 @@ def _escalated(clock: list[datetime]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    ("reply", "entities", "expected", "stored", "still_waiting"),
+    ("reply", "entities", "expected", "stored", "shown", "still_waiting"),
     [
-        ("0912 345 678", [], "utter_handoff_phone_saved", "0912345678", False),
+        ("0912 345 678", [], "utter_handoff_phone_saved", "0912345678", "09xx xxx 678", False),
         (
             "sđt của tôi",
             [{"entity": "phone", "value": "+84987654321"}],
             "utter_handoff_phone_saved",
             "0987654321",
+            "09xx xxx 321",
             False,
         ),
-        ("12345678", [], "utter_handoff_phone_invalid", None, None),
-        ("/deny", [], "utter_handoff_phone_skipped", None, False),
-        ("tôi đổi số điện thoại rồi", [], "utter_handoff_relayed", None, False),
+        ("12345678", [], "utter_handoff_phone_invalid", None, None, None),
+        ("/deny", [], "utter_handoff_phone_skipped", None, None, False),
+        ("tôi đổi số điện thoại rồi", [], "utter_handoff_relayed", None, None, False),
     ],
 )
 def test_callback_phone_answer(
@@ -163,6 +164,7 @@ def test_callback_phone_answer(
     entities: list[dict[str, Any]],
     expected: str,
     stored: str | None,
+    shown: str | None,
     still_waiting: bool | None,
 ) -> None:
     events = _escalated(clock)
@@ -177,8 +179,7 @@ def test_callback_phone_answer(
     with new_session() as session:
         [ticket] = queue.list_queue(session)
         assert ticket.callback_phone == stored
-        if expected == "utter_handoff_phone_saved":
-            assert messages[0]["phone"] != stored  # masked when shown
+    assert [m.get("phone") for m in messages] == [shown]  # masked when shown
 
 
 def test_relay_says_so_only_once_and_delivers_pending_replies(db_url: str, clock: list[datetime]) -> None:

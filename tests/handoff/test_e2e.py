@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
 from connectors.telegram.client import SECRET_HEADER
+from tests.conftest import ALWAYS_OPEN
 from tests.telegram import updates
 from vssid.db.base import utcnow
 from vssid.services.tickets import HotlineHours
@@ -27,8 +29,7 @@ RATING_QUESTION = "Vấn đề của bạn đã được giải quyết chưa �
 
 
 @pytest.fixture
-def stack(request: pytest.FixtureRequest) -> Any:
-    rasa_stack = request.getfixturevalue("rasa_stack")
+def stack(rasa_stack: Any) -> Any:
     rasa_stack.telegram.reset()
     return rasa_stack
 
@@ -167,11 +168,21 @@ class Agent:
         )
 
 
+IN_HOURS_TEXT = "Tôi đã chuyển cuộc trò chuyện cho nhân viên tổng đài"
+
+
 def _handoff_text() -> str:
-    """What the bot says right after the escalation, depending on the hotline's hours now."""
-    if HotlineHours.from_env().is_open(utcnow()):
-        return "Tôi đã chuyển cuộc trò chuyện cho nhân viên tổng đài"
-    return "Hiện đã ngoài giờ trực của nhân viên hỗ trợ qua trò chuyện"
+    """What the bot says right after the escalation: the test stack's hotline never closes
+    (HOTLINE_HOURS=00:00-24:00); the after-hours branch has its own test below."""
+    return IN_HOURS_TEXT
+
+
+def _hours_closed_now() -> tuple[str, str]:
+    """HOTLINE_HOURS of a one-hour window starting two hours from now (Hà Nội time), and how
+    the bot describes it."""
+    hour = utcnow().astimezone(ZoneInfo(HotlineHours.zone)).hour
+    opens, closes = (hour + 2) % 24, (hour + 3) % 24
+    return f"{opens:02d}:00-{closes:02d}:00", f"{opens}:00–{closes}:00"
 
 
 def _escalate(stack: Any) -> tuple[Web, TelegramUser]:
@@ -225,8 +236,15 @@ def test_two_channels_escalate_and_an_agent_answers_each(stack: Any) -> None:
     tg.wait_for(f"Nhân viên Lan: Chào bạn, tôi là Lan. Yêu cầu {tg_ticket['id']} đã nhận.")
 
     # the reply is a bot turn in the tracker, like any other
-    bot_texts = [e.get("text") for e in stack.tracker(tg.sender)["events"] if e["event"] == "bot"]
-    assert f"Nhân viên Lan: Chào bạn, tôi là Lan. Yêu cầu {tg_ticket['id']} đã nhận." in bot_texts
+    # (stored right after it was sent: wait for it rather than read once)
+    agent_reply = f"Nhân viên Lan: Chào bạn, tôi là Lan. Yêu cầu {tg_ticket['id']} đã nhận."
+    _until(
+        lambda: (
+            agent_reply in [e.get("text") for e in stack.tracker(tg.sender)["events"] if e["event"] == "bot"]
+        ),
+        30,
+        "the agent's reply in the tracker",
+    )
 
     tg.say("cảm ơn chị, tôi làm được rồi")
     _until(lambda: "cảm ơn chị, tôi làm được rồi" in agent.transcript(tg_ticket["id"]), 30, "relayed message")
@@ -262,6 +280,38 @@ def test_escalating_twice_keeps_one_ticket(stack: Any) -> None:
     ]
     agent = Agent(stack, "Lan")
     assert [t["conversation_id"] for t in agent.queue()].count(web.sender) == 1
+    assert agent.post(agent.ticket_of(web.sender)["id"], "resolve").status_code == 200
+
+
+@pytest.fixture
+def hotline_closed(stack: Any) -> Iterator[str]:
+    """The action server restarted with hours that exclude now; restored afterwards.
+
+    Yields the hours as the bot describes them."""
+    spec, described = _hours_closed_now()
+    stack.restart_actions(HOTLINE_HOURS=spec)
+    try:
+        yield described
+    finally:
+        stack.restart_actions(HOTLINE_HOURS=ALWAYS_OPEN)
+
+
+def test_after_hours_escalation_names_the_hours_and_keeps_the_ticket(stack: Any, hotline_closed: str) -> None:
+    web = Web(stack)
+    web.say("/greet")
+    said = web.say("/request_human", title="Gặp nhân viên")
+    agent = Agent(stack, "Lan")
+    ticket = agent.ticket_of(web.sender)
+    described = hotline_closed
+    assert said == [
+        f"Hiện đã ngoài giờ làm việc của tổng đài (từ {described} hằng ngày). Yêu cầu của bạn đã được "
+        f"ghi nhận (yêu cầu số {ticket['id']}) và nhân viên sẽ trả lời bạn ngay tại đây khi tổng đài "
+        f"làm việc trở lại. Nếu cần gấp, bạn có thể gọi tổng đài 1900.9068 trong giờ làm việc ({described}).",
+        said[-1],
+    ]
+    assert "Nếu muốn nhân viên gọi lại" in said[-1]
+    assert ticket["status"] == "open"
+    assert agent.post(ticket["id"], "resolve").status_code == 200
 
 
 def test_restart_in_the_middle_loses_nothing(stack: Any) -> None:
@@ -270,11 +320,21 @@ def test_restart_in_the_middle_loses_nothing(stack: Any) -> None:
     web.say("tôi đổi số điện thoại, không nhận được OTP")
     tg_ticket = agent.ticket_of(tg.sender)
     assert agent.post(tg_ticket["id"], "claim").status_code == 200
-    before = {t["id"]: (t["status"], t["assigned_agent"], t["user_messages"]) for t in agent.queue()}
+    ours = {web.sender, tg.sender}  # other tests' tickets may come and go in the shared queue
+
+    def state() -> dict[int, tuple[Any, ...]]:
+        return {
+            t["id"]: (t["status"], t["assigned_agent"], t["user_messages"])
+            for t in agent.queue()
+            if t["conversation_id"] in ours
+        }
+
+    before = state()
+    assert len(before) == 2
 
     stack.restart()
 
-    after = {t["id"]: (t["status"], t["assigned_agent"], t["user_messages"]) for t in agent.queue()}
+    after = state()
     assert after == before
     web_ticket = agent.ticket_of(web.sender)
     assert "tôi đổi số điện thoại, không nhận được OTP" in agent.transcript(web_ticket["id"])

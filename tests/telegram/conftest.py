@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,8 +24,11 @@ from connectors.telegram.channel import TelegramInput
 from connectors.telegram.client import SECRET_HEADER, TelegramConfig
 from tests.fakes.fake_telegram_api import FakeTelegramAPI
 from tests.fakes.sanic_server import SanicServer
+from tests.telegram import updates
 
 TOKEN = "123456:TEST-TOKEN"
+MARKER = "đánh dấu"
+MARKER_REPLY = f"Bạn vừa gửi: {MARKER}"
 SECRET = "test-telegram-secret"
 LONG_PAYLOAD = '/inform{"location": "Bảo hiểm xã hội Thành phố Hồ Chí Minh, Quận Bình Thạnh"}'
 PARAGRAPH = "Đoạn {n}: " + "Bạn mở ứng dụng VssID, chọn mục Cá nhân rồi làm theo hướng dẫn. " * 20
@@ -57,13 +61,19 @@ class StubAgent:
     """Stands in for Rasa's Agent: records messages, replies with canned bot messages."""
 
     received: list[UserMessage] = field(default_factory=list)
-    delay_for: dict[str, float] = field(default_factory=dict)
+    # A text listed here is answered only once its event is set (or after 30 s): the test decides
+    # when, so what it checks meanwhile does not depend on the machine's speed.
+    held: dict[str, threading.Event] = field(default_factory=dict)
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
         if message.text == "lỗi":
             raise RuntimeError("NLU exploded")
-        await asyncio.sleep(self.delay_for.get(message.text or "", 0))
+        gate = self.held.get(message.text or "")
+        for _ in range(600 if gate else 0):
+            if gate.is_set():
+                break
+            await asyncio.sleep(0.05)
         for reply in CANNED.get(message.text or "", [{"text": f"Bạn vừa gửi: {message.text}"}]):
             await message.output_channel.send_response(message.sender_id, dict(reply))
 
@@ -91,6 +101,22 @@ class Harness:
 
     def received_by(self, chat_id: int) -> list[UserMessage]:
         return [m for m in self.agent.received if m.sender_id == f"tg-{chat_id}"]
+
+    def texts_received_by(self, chat_id: int) -> list[str]:
+        return [m.text or "" for m in self.received_by(chat_id)]
+
+    def texts_sent_to(self, chat_id: int) -> list[str]:
+        return [m["text"] for m in self.api.sent_messages(chat_id)]
+
+    def marker(self, chat_id: int) -> None:
+        """Send MARKER in `chat_id` and wait for its answer.
+
+        A chat's updates are processed in order, so once the marker is answered anything an
+        earlier update caused has happened: tests then assert the chat's exact sequence, which a
+        late extra message would break (no fixed sleep).
+        """
+        self.post(updates.text(chat_id, MARKER))
+        self.api.wait_for(lambda api: MARKER_REPLY in self.texts_sent_to(chat_id))
 
 
 def serve_channel(channel: TelegramInput, agent: Any) -> SanicServer:
@@ -122,5 +148,7 @@ def tg(harness: Harness) -> Iterator[Harness]:
     """The harness with a clean fake API and agent for one test."""
     harness.api.reset()
     harness.agent.received.clear()
-    harness.agent.delay_for.clear()
+    harness.agent.held.clear()
     yield harness
+    for gate in harness.agent.held.values():
+        gate.set()

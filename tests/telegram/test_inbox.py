@@ -23,23 +23,34 @@ def test_recent_ids_forgets_old_and_excess_ids() -> None:
 
 
 def test_jobs_run_in_order_per_key_and_concurrently_across_keys() -> None:
+    """Key 1's first job can only finish once key 2's job ran: that needs the keys to run
+    concurrently (serialised, it would time out). Key 1's later jobs still wait for it."""
     log: list[str] = []
 
-    async def job(name: str, delay: float) -> None:
-        await asyncio.sleep(delay)
-        log.append(name)
-
-    async def failing() -> None:
-        raise RuntimeError("boom")
-
     async def main() -> None:
+        key_two_ran = asyncio.Event()
+
+        async def first_of_key_one() -> None:
+            await asyncio.wait_for(key_two_ran.wait(), timeout=30)
+            log.append("1a")
+
+        async def of_key_two() -> None:
+            log.append("2a")
+            key_two_ran.set()
+
+        async def failing() -> None:
+            raise RuntimeError("boom")
+
+        async def second_of_key_one() -> None:
+            log.append("1b")
+
         queues = PerKeyQueues()
-        queues.submit(1, lambda: job("1a-slow", 0.2))
+        queues.submit(1, first_of_key_one)
         queues.submit(1, failing)
-        queues.submit(1, lambda: job("1b", 0))
-        queues.submit(2, lambda: job("2a", 0.05))
+        queues.submit(1, second_of_key_one)
+        queues.submit(2, of_key_two)
         await queues.join()
         assert queues._queues == {}
 
     asyncio.run(main())
-    assert log == ["2a", "1a-slow", "1b"]
+    assert log == ["2a", "1a", "1b"]

@@ -108,9 +108,14 @@ PHONE = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    """Debian's Chromium driven by Playwright (never `playwright install`).
+
+    Module scope on purpose: Playwright's sync API keeps an asyncio loop running in this thread
+    while it is open, which breaks `asyncio.run` in any test that runs meanwhile. Closed when
+    its module's tests are done, it cannot leak into tests of other modules, in any order.
+    """
     if not CHROMIUM.exists():
         pytest.skip(
             "Debian's chromium package is not installed (/usr/bin/chromium): run `make setup-browser`"

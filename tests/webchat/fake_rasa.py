@@ -8,6 +8,7 @@ a trained model.
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -68,10 +69,17 @@ class ScriptedAgent:
         self.tracker_store = FailSafeTrackerStore(
             SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db))
         )
+        # "chậm" is answered only once the test releases it (or after 30 s), so the test can
+        # look at the typing indicator for as long as it needs, however slow the machine.
+        self.slow_answer = threading.Event()
 
     async def handle_message(self, message: UserMessage) -> None:
-        if message.text == "chậm":  # a slow answer, to see the typing indicator
-            await asyncio.sleep(1.5)
+        if message.text == "chậm":
+            for _ in range(600):
+                if self.slow_answer.is_set():
+                    break
+                await asyncio.sleep(0.05)
+            self.slow_answer.clear()
         tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
         tracker.update(
             UserUttered(

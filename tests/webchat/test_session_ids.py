@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 
 from connectors import session_ids
+from vssid.settings import PROJECT_ROOT
 
 SECRET = b"unit-test-secret-0123456789abcdef0123"
 
@@ -45,11 +49,24 @@ def test_forged_or_mismatched_credentials_are_refused(case: str, make_pair) -> N
     assert not session_ids.verify(SECRET, session_id, token), case
 
 
-def test_the_same_secret_verifies_on_every_process() -> None:
-    """Stateless: a second 'replica' that only shares the secret accepts the session."""
-    session_id = session_ids.new_session_id()
-    token = session_ids.sign(bytes(SECRET), session_id)
-    assert session_ids.verify(bytes(bytearray(SECRET)), session_id, token)
+def test_a_session_issued_by_another_process_verifies_with_the_shared_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stateless: a second replica (here: another Python process) that only shares
+    WEBCHAT_SECRET accepts the session; one with another secret does not."""
+    issue = (
+        "from connectors import session_ids; s = session_ids.new_session_id(); "
+        "print(s, session_ids.sign(session_ids.load_secret(), s))"
+    )
+    environ = {**os.environ, "WEBCHAT_SECRET": SECRET.decode(), "PYTHONPATH": str(PROJECT_ROOT)}
+    issued = subprocess.run(
+        [sys.executable, "-c", issue], env=environ, capture_output=True, text=True, check=True, timeout=60
+    )
+    session_id, token = issued.stdout.split()
+    monkeypatch.setenv("WEBCHAT_SECRET", SECRET.decode())
+    assert session_ids.verify(session_ids.load_secret(), session_id, token)
+    monkeypatch.setenv("WEBCHAT_SECRET", "another-secret-0123456789abcdef0123")
+    assert not session_ids.verify(session_ids.load_secret(), session_id, token)
 
 
 def test_sender_id_tells_the_channel() -> None:

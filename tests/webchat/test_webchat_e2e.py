@@ -12,7 +12,7 @@ import pytest
 import requests
 import yaml
 
-from tests.webchat.conftest import Widget
+from tests.webchat.conftest import WebSession, Widget
 from vssid.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -53,22 +53,29 @@ def test_quick_reply_from_the_greeting(widget: Widget) -> None:
     assert widget.user.last.inner_text() == "Quên mật khẩu"
 
 
-def test_reload_shows_the_history(widget: Widget) -> None:
+def test_reload_shows_the_history(widget: Widget, rasa_stack: Any) -> None:
     first_line, _ = kb_answer("forgot_password")
     widget.quick_reply("Quên mật khẩu").first.click()
     wait_for_text(widget, first_line)
     before = (widget.user.all_inner_texts(), widget.bot.all_inner_texts())
     widget.page.reload()
     widget.bot.nth(len(before[1]) - 1).wait_for()
-    widget.page.wait_for_timeout(1000)
     assert (widget.user.all_inner_texts(), widget.bot.all_inner_texts()) == before
     widget.screenshot("webchat-phone-history.png")
+    # Instead of a fixed wait: a marker after the reload, then the server's own record. Anything
+    # the reload caused (e.g. a second greeting) would stand between the history and the marker.
+    widget.ask("cảm ơn")
+    events = WebSession(rasa_stack.url, widget.session()).history()["events"]
+    marker = events.index(next(e for e in events if e["type"] == "user" and e["text"] == "cảm ơn"))
+    assert [e["text"] for e in events[:marker] if e["type"] == "user"] == before[0]
+    # bot texts are markdown on the server and rendered in the widget: compare how many
+    assert len([e for e in events[:marker] if e["type"] == "bot"]) == len(before[1])
+    assert widget.user.all_inner_texts() == [*before[0], "cảm ơn"]
 
 
 def test_script_is_shown_as_text(widget: Widget) -> None:
-    widget.say(SCRIPT)
+    widget.ask(SCRIPT)  # waits for the bot's answer: the script had every chance to run
     assert widget.user.last.inner_text() == SCRIPT
-    widget.page.wait_for_timeout(500)
     assert widget.dialogs == []
     assert (
         widget.page.evaluate(

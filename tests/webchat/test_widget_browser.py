@@ -70,8 +70,10 @@ def test_reload_restores_the_conversation(widget: Widget) -> None:
     session = widget.session()
     widget.page.reload()
     widget.bot.nth(len(before[1]) - 1).wait_for()
-    widget.page.wait_for_timeout(500)  # nothing else (e.g. a second greeting) may arrive
-    assert (widget.user.all_inner_texts(), widget.bot.all_inner_texts()) == before
+    # A marker sent after the reload: anything extra (e.g. a second greeting) shows up before it.
+    widget.ask("đánh dấu")
+    assert widget.user.all_inner_texts() == [*before[0], "đánh dấu"]
+    assert widget.bot.all_inner_texts() == [*before[1], "Bạn vừa hỏi: đánh dấu"]
     assert widget.session() == session
 
 
@@ -82,7 +84,8 @@ def test_html_from_the_user_and_the_bot_is_shown_as_text(widget: Widget) -> None
     widget.ask("html")
     assert widget.bot.last.inner_text() == HOSTILE_BOT_TEXT
     assert widget.bot.last.get_by_role("link").count() == 0  # javascript: is never a link
-    widget.page.wait_for_timeout(300)
+    widget.ask("đánh dấu")  # a round trip after the hostile text, instead of a fixed wait
+    assert widget.bot.last.inner_text() == "Bạn vừa hỏi: đánh dấu"
     assert widget.dialogs == []
     assert shadow_count(widget, "script, img, iframe") == 0
 
@@ -94,13 +97,14 @@ def test_a_message_pushed_later_appears_without_reload(widget: Widget, fake_rasa
     assert widget.bot.last.inner_text() == "Tổng đài viên: Chào bạn, tôi có thể giúp gì?"
 
 
-def test_typing_indicator_shows_while_the_bot_answers(widget: Widget) -> None:
+def test_typing_indicator_shows_while_the_bot_answers(widget: Widget, fake_rasa: FakeRasa) -> None:
     typing = widget.page.get_by_role("status")
     assert typing.is_hidden()
     widget.input.fill("chậm")
     widget.input.press("Enter")
-    typing.wait_for(state="visible")
+    typing.wait_for(state="visible")  # the answer is held until released below
     assert typing.inner_text() == "Trợ lý đang trả lời…"
+    fake_rasa.agent.slow_answer.set()
     typing.wait_for(state="hidden")
     assert widget.bot.last.inner_text() == "Xin lỗi đã để bạn chờ."
 
