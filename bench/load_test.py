@@ -158,7 +158,8 @@ async def run(
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for text in messages[:warmup]:  # first parses trace TF graphs; keep them out of the figures
-            async with session.post(url + REST_PATH, json={"sender": "loadtest-warmup", "message": text}) as r:
+            warmup_body = {"sender": "loadtest-warmup", "message": text}
+            async with session.post(url + REST_PATH, json=warmup_body) as r:
                 await r.read()
         latencies: list[float] = []
         errors = [0]
@@ -229,7 +230,11 @@ def _run_all(args: argparse.Namespace, url: str, messages: list[str]) -> int:
         f"{'users':>5} {'requests':>8} {'errors':>6} {'msg/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
     )
     for users in args.users:
-        result = asyncio.run(run(url, users, args.duration, args.max_requests, messages, turns=args.turns, channel=args.channel))
+        result = asyncio.run(
+            run(
+                url, users, args.duration, args.max_requests, messages, turns=args.turns, channel=args.channel
+            ),
+        )
         results.append(result)
         print(
             f"{result.users:>5} {result.requests:>8} {result.errors:>6} {result.throughput:>7} "

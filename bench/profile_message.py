@@ -30,38 +30,42 @@ from bench.load_test import DEFAULT_MESSAGES, load_messages  # noqa: E402
 from bench.webchat_client import WebChatSession  # noqa: E402
 
 PY_SPY = str(Path(sys.executable).with_name("py-spy"))
-# (bucket, substrings of a frame "function (file)"); the first bucket with a frame in the stack wins.
+# (bucket, substrings of a frame "function (file:line)"); the first bucket found in a stack wins.
 BUCKETS = [
-    ("web chat: read events from the tracker store", ["webchat.py:_read_events", "conversation_events", "events_after_id"]),
-    ("NLU: parse the message (graph run)", ["parse_message", "_parse_message_with_graph"]),
-    ("policies: predict next action", ["predict_next_with_tracker_if_should", "_predict_next_with_tracker"]),
-    ("custom action HTTP call", ["RemoteAction.run", "action.py:run"]),
-    ("tracker store: retrieve (load + replay events)", ["tracker_store.py:_retrieve", "get_or_create_tracker"]),
-    ("tracker store: save", ["tracker_store.py:save", "save_tracker"]),
+    ("NLU: response selector", ["response_selector.py", "vssid/nlu/selector"]),
+    ("NLU: rest of the parse", ["_parse_message_with_graph"]),
+    ("custom action response validation", ["_validate_action_result", "validate_action_result"]),
+    ("tracker store: save", ["save (rasa/core/tracker_store.py", "save (vssid/stores.py"]),
+    ("tracker store: retrieve + session", ["fetch_tracker_and_update_session", "get_tracker (rasa/core"]),
+    ("policies: predict next action", ["_predict_next_with_tracker"]),
+    ("web chat: read events", ["read_event_rows", "_read_events"]),
     ("lock store", ["lock_store.py"]),
-    ("Sanic / HTTP / asyncio loop", ["sanic", "asyncio", "uvloop", "httptools"]),
 ]
+# Leaf frames of a thread that waits (event loop select, idle worker threads).
+IDLE_LEAVES = (
+    "_worker (concurrent/futures/thread.py",
+    "serve (sanic/server/runners.py",
+    "select (",
+    "wait (",
+)
 
 
-def summarise(collapsed: Path) -> list[tuple[str, float]]:
+def summarise(collapsed: Path) -> tuple[int, list[tuple[str, float]]]:
+    """Busy samples, and the share of each bucket in them."""
     totals: collections.Counter[str] = collections.Counter()
-    all_samples = 0
     for line in collapsed.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
-        count = int(count_text)
         frames = stack.split(";")
-        if any("idle" in f or "select (selectors" in f or "epoll" in f for f in frames[-1:]):
-            totals["idle (waiting for I/O)"] += count
-            all_samples += count
+        if frames[-1].startswith(IDLE_LEAVES):
             continue
-        all_samples += count
         for bucket, needles in BUCKETS:
             if any(needle in frame for frame in frames for needle in needles):
-                totals[bucket] += count
+                totals[bucket] += int(count_text)
                 break
         else:
-            totals["other"] += count
-    return [(bucket, 100.0 * count / all_samples) for bucket, count in totals.most_common()]
+            totals["other (Sanic, HTTP, JSON, actions' call)"] += int(count_text)
+    busy = sum(totals.values())
+    return busy, [(bucket, 100.0 * count / busy) for bucket, count in totals.most_common()]
 
 
 async def _talk(url: str, messages: list[str], seconds: float, turns: int) -> int:
@@ -103,9 +107,22 @@ def main() -> int:
             asyncio.run(_talk(stack.url, messages, 5, args.turns))  # warm-up
             collapsed = args.out / "rasa.collapsed"
             spy = subprocess.Popen(
-                [PY_SPY, "record", "--pid", str(stack._procs["rasa"].pid), "--format", "raw",
-                 "--rate", "200", "--duration", str(int(args.seconds)), "--output", str(collapsed),
-                 "--idle", "--nonblocking"],
+                [
+                    PY_SPY,
+                    "record",
+                    "--pid",
+                    str(stack._procs["rasa"].pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "200",
+                    "--duration",
+                    str(int(args.seconds)),
+                    "--output",
+                    str(collapsed),
+                    "--idle",
+                    "--nonblocking",
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -115,7 +132,9 @@ def main() -> int:
         finally:
             stack.stop()
     print(f"{sent} messages in {args.seconds - 2:.0f} s ({sent / (args.seconds - 2):.1f} msg/s), one user")
-    for bucket, share in summarise(collapsed):
+    busy, shares = summarise(collapsed)
+    print(f"busy samples: {busy} ({busy / max(sent, 1):.0f} per message)")
+    for bucket, share in shares:
         print(f"{share:6.1f} %  {bucket}")
     print(f"collapsed stacks: {collapsed}")
     return 0

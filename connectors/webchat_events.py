@@ -1,18 +1,23 @@
 """What the web widget shows of a conversation, derived from the tracker's events.
 
-The tracker is the single source of truth: the widget's history after a reload, the replies to
-a message and the messages that arrive later (a hotline agent's reply) are all read from it.
-Each shown event carries `seq`, its index in the conversation's full event list. Events are
-only ever appended, so `seq` is a cursor that is stable across Rasa processes and immune to
-clock skew between them (timestamps are not).
+The tracker store is the single source of truth: the widget's history after a reload, the
+replies to a message and the messages that arrive later (a hotline agent's reply) are all read
+from it, through `vssid.stores.read_event_rows`, which returns only the events newer than a
+cursor. Each event carries `seq` (the id of its row in our SQL tracker store; the index in the
+full event list with another store): it only grows, so it is a cursor that is stable across
+Rasa processes and immune to clock skew between them (timestamps are not). The widget sends back
+`cursor`, the seq after the last event it has seen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 METADATA_KEY = "webchat"  # UserMessage.metadata[METADATA_KEY] = {"title": ..., "hidden": ...}
+SHOWN_TYPES = ("user", "bot")  # the only event types the widget shows
+
+Row = tuple[int, Mapping[str, Any]]  # (seq, event as dict)
 
 
 def _buttons(data: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -67,7 +72,7 @@ def display_event(seq: int, event: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def offered_payloads(events: Sequence[Mapping[str, Any]]) -> set[str]:
+def offered_payloads(events: Iterable[Mapping[str, Any]]) -> set[str]:
     """Payloads of every button the bot has shown in the conversation."""
     return {
         button["payload"]
@@ -77,20 +82,23 @@ def offered_payloads(events: Sequence[Mapping[str, Any]]) -> set[str]:
     }
 
 
-def events_after(events: Sequence[Mapping[str, Any]], after: int) -> dict[str, Any]:
-    """Shown events with seq >= `after`, and the cursor to ask from next time.
+def events_page(rows: Sequence[Row], after: int, *, reset: bool = False) -> dict[str, Any]:
+    """The shown events among `rows` (read with seq >= `after`), and the cursor to ask from next.
 
-    A cursor beyond the end means the tracker was replaced (PUT /tracker/events): the answer
-    then holds the whole conversation and `reset`, so the widget redraws it.
+    `reset` (the cursor was beyond the conversation: it was replaced or deleted) makes the widget
+    redraw the whole conversation held in `rows`.
     """
-    reset = after > len(events)
-    start = 0 if reset else max(after, 0)
-    shown = [display_event(seq, events[seq]) for seq in range(start, len(events))]
-    return {"events": [event for event in shown if event], "cursor": len(events), "reset": reset}
+    shown = [display_event(seq, event) for seq, event in rows]
+    end = rows[-1][0] + 1 if rows else 0
+    return {
+        "events": [event for event in shown if event],
+        "cursor": end if reset else max(after, end),
+        "reset": reset,
+    }
 
 
-def history(events: Sequence[Mapping[str, Any]], limit: int) -> dict[str, Any]:
+def history(rows: Sequence[Row], limit: int, *, reset: bool = False) -> dict[str, Any]:
     """The last `limit` shown events of the conversation, and the cursor after them."""
-    page = events_after(events, 0)
+    page = events_page(rows, 0, reset=reset)
     page["events"] = page["events"][-limit:] if limit > 0 else []
     return page

@@ -2,32 +2,125 @@
 
 endpoints.yml names these classes so that one file serves every deployment:
 SQLite files by default, PostgreSQL / Redis when TRACKER_STORE_URL / LOCK_STORE_URL are set.
+
+The tracker store also serves the channels that show a conversation (the web chat): they read
+only the events newer than a cursor (`read_event_rows`) and are told when a conversation changed
+(`vssid.notifications`) instead of re-reading whole trackers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from vssid import settings
+from vssid import notifications, rasa_speedups, settings
 
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class EventRows:
+    """Events of one conversation read after a cursor.
+
+    `rows` holds (seq, event as dict) in order; `seq` is stable across processes and only grows.
+    `reset` means the cursor was beyond the conversation (it was deleted or replaced): `rows` then
+    holds the whole conversation, for the reader to redraw.
+    """
+
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    reset: bool = False
+
+
 class EnvSQLTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store with its database URL taken from TRACKER_STORE_URL."""
+    """Rasa's SQL tracker store with its database URL taken from TRACKER_STORE_URL.
+
+    A full URL passed as `host` (tests) wins over the environment. `seq` of an event is the id of
+    its row: ids only grow, and the lock store serialises the saves of one conversation, so a
+    conversation's rows commit in id order.
+    """
 
     def __init__(
         self, domain: Any = None, host: str | None = None, event_broker: Any = None, **kwargs: Any
     ) -> None:
-        url = settings.tracker_store_url()
+        url = host if host and "://" in host else settings.tracker_store_url()
         logger.info("Tracker store: %s", urlsplit(url).scheme)
+        rasa_speedups.install()
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        notifications.conversation_changed(tracker.sender_id)
+
+    def event_rows(
+        self, sender_id: str, *, after: int = 0, type_names: Collection[str] | None = None
+    ) -> EventRows:
+        """Events of `sender_id` with seq >= `after` (only `type_names` if given). Blocking."""
+        table = self.SQLEvent
+        with self.session_scope() as session:
+            rows = self._rows(session, sender_id, after, type_names)
+            if rows or after <= 0:
+                return EventRows(rows)
+            last = session.execute(
+                sa.select(sa.func.max(table.id)).where(table.sender_id == sender_id)
+            ).scalar()
+            if last is not None and after <= last + 1:
+                return EventRows([])
+            return EventRows(self._rows(session, sender_id, 0, type_names), reset=True)
+
+    def _rows(
+        self, session: Any, sender_id: str, after: int, type_names: Collection[str] | None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        table = self.SQLEvent
+        query = sa.select(table.id, table.data).where(table.sender_id == sender_id, table.id >= after)
+        if type_names:
+            query = query.where(table.type_name.in_(list(type_names)))
+        return [(row.id, json.loads(row.data)) for row in session.execute(query.order_by(table.id))]
+
+
+def _unwrap(tracker_store: TrackerStore) -> TrackerStore:
+    """The store inside Rasa's FailSafeTrackerStore / AwaitableTrackerStore wrappers."""
+    store = tracker_store
+    while hasattr(store, "_tracker_store"):
+        store = store._tracker_store
+    return store
+
+
+def read_event_rows(
+    tracker_store: TrackerStore,
+    sender_id: str,
+    *,
+    after: int = 0,
+    type_names: Collection[str] | None = None,
+) -> EventRows:
+    """Events of a conversation newer than `after`, through the store. Blocking: run in a thread.
+
+    Our SQL store selects only the newer rows. Any other store is read whole (seq = index in the
+    full event list); its own event loop runs here, as Rasa's stores block while they query.
+    """
+    store = _unwrap(tracker_store)
+    if isinstance(store, EnvSQLTrackerStore):
+        return store.event_rows(sender_id, after=after, type_names=type_names)
+    tracker = asyncio.run(tracker_store.retrieve_full_tracker(sender_id))
+    events = [] if tracker is None else [event.as_dict() for event in tracker.events]
+    reset = after > len(events)
+    start = 0 if reset else max(after, 0)
+    rows = [
+        (seq, events[seq])
+        for seq in range(start, len(events))
+        if not type_names or events[seq].get("event") in type_names
+    ]
+    return EventRows(rows, reset=reset)
 
 
 class EnvLockStore(LockStore):

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connectors.webchat_events import display_event, events_after, history, offered_payloads
+from connectors.webchat_events import display_event, events_page, history, offered_payloads
 
 BUTTONS = [{"title": "Quên mật khẩu", "payload": "/faq/forgot_password"}]
 
@@ -91,28 +91,33 @@ CONVERSATION = [
 ]
 
 
-def test_events_after_uses_the_index_as_cursor() -> None:
-    page = events_after(CONVERSATION, 3)
-    assert [e["seq"] for e in page["events"]] == [4]
-    assert page["cursor"] == len(CONVERSATION)
+# As read from our SQL store: seq = row id (gaps: rows of other conversations in between).
+ROWS = [(10 + 3 * index, event) for index, event in enumerate(CONVERSATION)]
+
+
+def test_a_page_shows_the_rows_read_and_moves_the_cursor_past_them() -> None:
+    page = events_page(ROWS[3:], 19)
+    assert [e["seq"] for e in page["events"]] == [22]
+    assert page["cursor"] == ROWS[-1][0] + 1
     assert page["reset"] is False
 
 
-def test_nothing_new_moves_the_cursor_to_the_end() -> None:
-    assert events_after(CONVERSATION, len(CONVERSATION)) == {"events": [], "cursor": 6, "reset": False}
+def test_nothing_new_keeps_the_cursor() -> None:
+    assert events_page([], 26) == {"events": [], "cursor": 26, "reset": False}
 
 
-def test_a_cursor_past_the_end_means_the_tracker_was_replaced() -> None:
-    page = events_after(CONVERSATION, 99)
+def test_a_reset_page_redraws_from_the_start() -> None:
+    page = events_page(ROWS, 99, reset=True)
     assert page["reset"] is True
-    assert [e["seq"] for e in page["events"]] == [2, 4]
+    assert [e["seq"] for e in page["events"]] == [16, 22]
+    assert page["cursor"] == 26
 
 
-@pytest.mark.parametrize("limit, seqs", [(100, [2, 4]), (1, [4]), (0, [])])
+@pytest.mark.parametrize("limit, seqs", [(100, [16, 22]), (1, [22]), (0, [])])
 def test_history_keeps_the_latest_shown_events(limit: int, seqs: list[int]) -> None:
-    page = history(CONVERSATION, limit)
+    page = history(ROWS, limit)
     assert [e["seq"] for e in page["events"]] == seqs
-    assert page["cursor"] == len(CONVERSATION)
+    assert page["cursor"] == 26
 
 
 def test_offered_payloads_are_the_buttons_the_bot_showed() -> None:
