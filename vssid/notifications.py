@@ -1,4 +1,4 @@
-""""This conversation changed": a wake-up call from the tracker store to whoever waits on it.
+"""A "conversation changed" wake-up call from the tracker store to whoever waits on it.
 
 The tracker store (vssid/stores.py) calls `conversation_changed(sender_id)` after it has committed
 new events; the web chat's long poll (`GET /webhooks/webchat/events`) waits with
