@@ -54,6 +54,22 @@ def action_port() -> int:
     return int(env("ACTION_PORT", "5055"))
 
 
+def sanic_workers() -> int:
+    """Rasa's SANIC_WORKERS: server processes of one `rasa run` (more than 1 needs Redis locks)."""
+    try:
+        return max(int(env("SANIC_WORKERS", "1")), 1)
+    except ValueError:
+        return 1
+
+
+def rasa_processes() -> int:
+    """RASA_PROCESSES: Rasa server processes `make run` starts (see scripts/run.py); default 1."""
+    try:
+        return max(int(env("RASA_PROCESSES", "1")), 1)
+    except ValueError:
+        return 1
+
+
 def rasa_url() -> str:
     """Where the Rasa server is reached by our own tools (agent CLI, Telegram polling)."""
     return env("RASA_URL", DEFAULT_RASA_URL).rstrip("/")

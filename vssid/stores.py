@@ -132,6 +132,13 @@ class EnvLockStore(LockStore):
 
 def create_lock_store(url: str) -> LockStore:
     if not url:
+        # Rasa refuses SANIC_WORKERS > 1 with its in-memory lock store, but it cannot see through
+        # this factory (endpoints.yml names a custom type), so the same refusal is made here:
+        # workers would each lock in their own memory and process one conversation concurrently.
+        if settings.sanic_workers() > 1:
+            raise ValueError(
+                "SANIC_WORKERS > 1 needs a shared lock store: set LOCK_STORE_URL=redis://host:port/db"
+            )
         return InMemoryLockStore()
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss"):
