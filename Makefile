@@ -9,8 +9,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-browser generate train run shell test test-fast eval bench lint freeze \
-        telegram-webhook telegram-polling agent-cli db clean
+.PHONY: help setup setup-browser generate train run shell test test-fast eval bench profile lint freeze \
+        telegram-webhook telegram-polling agent-cli db clean nginx scale-demo
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -60,9 +60,21 @@ NLU ?= tests/nlu_test.yml
 eval: train ## NLU report (ours vs stock) on NLU=path (default tests/nlu_test.yml)
 	$(PY) bench/eval_nlu.py --nlu $(NLU) --config config.yml --stock bench/config_stock.yml
 
-bench: train ## Latency/throughput and model-load benchmarks (see bench/RESULTS.md)
-	$(PY) bench/model_load.py
-	$(PY) bench/load_test.py
+BENCH_ARGS ?=
+bench: train ## Speed targets vs a stock `rasa init` bot it trains once (table; see bench/RESULTS.md)
+	$(PY) bench/speed.py $(BENCH_ARGS)
+
+profile: train ## Where one web chat message spends its time (py-spy on the Rasa server)
+	$(PY) bench/profile_message.py
+
+nginx: ## Install Debian's nginx (for make scale-demo and the scale-out test; needs root)
+	@if [ -z "$$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null)" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	fi
+	@/usr/sbin/nginx -v
+
+scale-demo: train nginx ## 2 Rasa + 2 action servers behind nginx on 127.0.0.1:18080 (PostgreSQL + Redis)
+	$(PY) scripts/scale_demo.py
 
 lint: setup ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
