@@ -19,12 +19,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from vssid import notifications, rasa_speedups, settings
+from vssid.locks import AtomicRedisLockStore
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def create_lock_store(url: str) -> LockStore:
         raise ValueError(f"LOCK_STORE_URL must be redis://host:port/db, got scheme {parts.scheme!r}")
     db = int(parts.path.lstrip("/") or 1)
     logger.info("Lock store: Redis at %s:%s db %s", parts.hostname, parts.port or 6379, db)
-    return RedisLockStore(
+    return AtomicRedisLockStore(
         host=parts.hostname or "localhost",
         port=parts.port or 6379,
         db=db,
