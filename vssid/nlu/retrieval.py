@@ -29,15 +29,12 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_TEMPLATE_NAME_KEY,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix
 
 from vssid.nlu.classifier import RESPONSE_KEY_DELIMITER, LinearIntentClassifier
 
 RETRIEVAL_INTENT = "retrieval_intent"
-TOPICS_ONLY = "topics_only"  # train on the retrieval intent's examples only (topic vs topic)
 
 
 def retrieval_prediction(
@@ -77,18 +74,7 @@ class LinearResponseSelector(LinearIntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**LinearIntentClassifier.get_default_config(), RETRIEVAL_INTENT: "faq", TOPICS_ONLY: False}
-
-    def _create_training_matrix(self, training_data: TrainingData) -> tuple[csr_matrix, list[str]]:
-        if not self.config[TOPICS_ONLY]:
-            return super()._create_training_matrix(training_data)
-        intent = self.config[RETRIEVAL_INTENT]
-        examples = [
-            e
-            for e in training_data.intent_examples
-            if e.get(INTENT) == intent and e.get(INTENT_RESPONSE_KEY) and e.get(TEXT)
-        ]
-        return self._create_X(examples), [e.get(INTENT_RESPONSE_KEY) for e in examples]
+        return {**LinearIntentClassifier.get_default_config(), RETRIEVAL_INTENT: "faq"}
 
     def process(self, messages: list[Message]) -> list[Message]:
         if not messages or not hasattr(self.clf, "coef_"):
