@@ -58,6 +58,8 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         logger.info("Tracker store: %s", urlsplit(url).scheme)
         rasa_speedups.install()
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            _tune_sqlite(self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)
@@ -87,6 +89,22 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         if type_names:
             query = query.where(table.type_name.in_(list(type_names)))
         return [(row.id, json.loads(row.data)) for row in session.execute(query.order_by(table.id))]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across crashes, no fsync per commit
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _tune_sqlite(engine: sa.engine.Engine) -> None:
+    """WAL for the SQLite tracker store (`make run`'s default): readers (the web chat's event
+    reads) no longer wait for the writer, and a commit no longer waits for an fsync, which was
+    9 % of a message's time on the event loop (bench/RESULTS.md, "Speed")."""
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
 
 
 def _unwrap(tracker_store: TrackerStore) -> TrackerStore:

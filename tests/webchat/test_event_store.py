@@ -156,3 +156,10 @@ def test_redis_carries_a_change_to_the_other_processes() -> None:
             await saver.close()
 
     assert asyncio.run(scenario()) is True
+
+
+def test_the_sqlite_tracker_store_writes_ahead_without_an_fsync_per_commit(tmp_path: Path) -> None:
+    sqlite_store = EnvSQLTrackerStore(Domain.empty(), host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    with sqlite_store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
