@@ -21,11 +21,13 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from vssid import notifications, rasa_speedups, settings
 from vssid.locks import AtomicRedisLockStore
+from vssid.session_cache import CachedSession, SessionCache
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,39 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         if self.engine.dialect.name == "sqlite":
             _tune_sqlite(self.engine)
+        self._sessions = SessionCache()
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """Rasa's `retrieve` (the latest session), reading only rows newer than those cached."""
+        events = self._latest_session_events(sender_id)
+        if not self.domain or not events:
+            return None
+        return DialogueStateTracker.from_events(sender_id, list(events), self.domain.slots)
+
+    def _latest_session_events(self, sender_id: str) -> tuple[Event, ...]:
+        table = self.SQLEvent
+        cached = self._sessions.get(sender_id)
+        with self.session_scope() as session:
+            if cached is not None:
+                query = sa.select(table.id, table.type_name, table.data).where(
+                    table.sender_id == sender_id, table.id > cached.last_id
+                )
+                rows = session.execute(query.order_by(table.id)).all()
+                if not rows:
+                    return cached.events
+                if all(row.type_name != SessionStarted.type_name for row in rows):
+                    events = cached.events + _deserialise(rows)
+                    self._sessions.put(sender_id, CachedSession(events, rows[-1].id))
+                    return events
+            # First read here, or a new session started: Rasa's own query for the latest session.
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            events = _deserialise(rows)
+            last_id = session.execute(
+                sa.select(sa.func.max(table.id)).where(table.sender_id == sender_id)
+            ).scalar()
+            if last_id is not None:
+                self._sessions.put(sender_id, CachedSession(events, last_id))
+            return events
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)
@@ -89,6 +124,10 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         if type_names:
             query = query.where(table.type_name.in_(list(type_names)))
         return [(row.id, json.loads(row.data)) for row in session.execute(query.order_by(table.id))]
+
+
+def _deserialise(rows: list[Any]) -> tuple[Event, ...]:
+    return tuple(deserialise_events([json.loads(row.data) for row in rows]))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
