@@ -55,17 +55,14 @@ def action_port() -> int:
 
 
 def sanic_workers() -> int:
-    """Rasa's SANIC_WORKERS: server processes of one `rasa run` (more than 1 needs Redis locks)."""
-    try:
-        return max(int(env("SANIC_WORKERS", "1")), 1)
-    except ValueError:
-        return 1
+    """SANIC_WORKERS: server processes of one `rasa run`.
 
-
-def rasa_processes() -> int:
-    """RASA_PROCESSES: Rasa server processes `make run` starts (see scripts/run.py); default 1."""
+    Default: 2 when LOCK_STORE_URL is Redis (the second core; bench/RESULTS.md, "Speed"), else 1:
+    Rasa's in-memory lock store cannot serialise a conversation across processes.
+    """
+    default = "2" if lock_store_url().startswith(("redis://", "rediss://")) else "1"
     try:
-        return max(int(env("RASA_PROCESSES", "1")), 1)
+        return max(int(env("SANIC_WORKERS", default)), 1)
     except ValueError:
         return 1
 
