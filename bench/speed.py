@@ -146,7 +146,8 @@ def _idle_widgets(url: str, count: int) -> subprocess.Popen:
         "async def main():\n"
         "    stop = asyncio.Event()\n"
         "    asyncio.get_running_loop().add_reader(sys.stdin.fileno(), stop.set)\n"
-        f"    print(await idle_widgets({url!r}, {count}, stop), flush=True)\n"
+        "    ready = lambda: print('ready', flush=True)\n"
+        f"    print(await idle_widgets({url!r}, {count}, stop, ready), flush=True)\n"
         "asyncio.run(main())\n"
     )
     return subprocess.Popen(
@@ -157,6 +158,12 @@ def _idle_widgets(url: str, count: int) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+def _wait_for_line(process: subprocess.Popen, expected: str) -> None:
+    line = process.stdout.readline().strip()
+    if line != expected:
+        raise SystemExit(f"idle widgets failed to start: {line!r}")
 
 
 def measure_ours(
@@ -194,7 +201,7 @@ def measure_ours(
             figures.rss_mb = round(rss_mb(stack._procs["rasa"].pid))
             if full and idle:
                 widgets = _idle_widgets(url, idle)
-                time.sleep(max(5.0, idle / 40))  # sessions opened, first polls waiting
+                _wait_for_line(widgets, "ready")  # every widget greeted and long-polling
                 loaded = asyncio.run(run(url, 10, duration, 100000, messages, channel="webchat"))
                 widgets.stdin.close()
                 polls = widgets.stdout.read().strip()

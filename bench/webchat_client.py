@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
 
 BASE_PATH = "/webhooks/webchat"
+START_PAYLOAD = "/greet"
 
 
 @dataclass
@@ -36,9 +38,11 @@ class WebChatSession:
         }
         return cls(base=base, headers=headers)
 
-    async def send(self, http: aiohttp.ClientSession, text: str) -> tuple[int, list[dict]]:
+    async def send(
+        self, http: aiohttp.ClientSession, text: str, hidden: bool = False
+    ) -> tuple[int, list[dict]]:
         """Send a message; return the HTTP status and the events shown in the answer."""
-        body = {"text": text, "after": self.cursor}
+        body = {"text": text, "after": self.cursor, **({"hidden": True} if hidden else {})}
         async with http.post(f"{self.base}/message", json=body, headers=self.headers) as response:
             if response.status != 200:
                 await response.read()
@@ -56,13 +60,19 @@ class WebChatSession:
         return page
 
 
-async def idle_widgets(url: str, count: int, stop: asyncio.Event) -> int:
-    """Keep `count` open widgets long-polling until `stop` is set; return the polls answered."""
+async def idle_widgets(
+    url: str, count: int, stop: asyncio.Event, ready: Callable[[], None] = lambda: None
+) -> int:
+    """Open `count` widgets (each greeted, as a page does), then keep them long-polling until
+    `stop` is set; return the polls answered."""
     answered = [0]
     connector = aiohttp.TCPConnector(limit=count + 10)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
         widgets = [await WebChatSession.open(http, url) for _ in range(count)]
+        # As the widget does on a new conversation: the hidden start payload, so the bot greets.
+        for widget in widgets:
+            await widget.send(http, START_PAYLOAD, hidden=True)
 
         async def _loop(widget: WebChatSession) -> None:
             while not stop.is_set():
@@ -73,6 +83,8 @@ async def idle_widgets(url: str, count: int, stop: asyncio.Event) -> int:
                     await asyncio.sleep(0.5)
 
         tasks = [asyncio.create_task(_loop(widget)) for widget in widgets]
+        await asyncio.sleep(1.0)  # the first long polls are in
+        ready()
         await stop.wait()
         for task in tasks:
             task.cancel()
