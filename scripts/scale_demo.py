@@ -36,8 +36,8 @@ def ensure_database(url: str) -> None:
 
 
 def main() -> int:
-    database = settings.env("SCALE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vssid_scale")
-    redis_url = settings.env("SCALE_REDIS_URL", "redis://127.0.0.1:6379/2")
+    database = settings.scale_database_url()
+    redis_url = settings.scale_redis_url()
     env = {"DATABASE_URL": database, "TRACKER_STORE_URL": database, "LOCK_STORE_URL": redis_url}
     ensure_database(database)
     for command in ("upgrade", "seed"):

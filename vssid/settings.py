@@ -67,6 +67,16 @@ def sanic_workers() -> int:
         return 1
 
 
+def scale_database_url() -> str:
+    """`make scale-demo`: PostgreSQL for records and the tracker store of both replicas."""
+    return env("SCALE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vssid_scale")
+
+
+def scale_redis_url() -> str:
+    """`make scale-demo`: Redis lock store and notifications of both replicas."""
+    return env("SCALE_REDIS_URL", "redis://127.0.0.1:6379/2")
+
+
 def rasa_url() -> str:
     """Where the Rasa server is reached by our own tools (agent CLI, Telegram polling)."""
     return env("RASA_URL", DEFAULT_RASA_URL).rstrip("/")
