@@ -220,6 +220,38 @@ def measure_ours(
     return figures
 
 
+def measure_scale_out(
+    model: Path, messages: list[str], duration: float, database: str, redis_url: str
+) -> dict:
+    """Throughput at 10 users through nginx: one replica, then two (same PostgreSQL + Redis)."""
+    from vssid.launcher import free_port
+    from vssid.scale import ScaleOut
+
+    env = {"DATABASE_URL": database, "TRACKER_STORE_URL": database, "LOCK_STORE_URL": redis_url}
+    subprocess.run(
+        [sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=ROOT, env={**os.environ, **env}, check=True
+    )
+    figures = {}
+    for replicas in (1, 2):
+        with tempfile.TemporaryDirectory(prefix="vssid-scale-") as tmp:
+            demo = ScaleOut(
+                model=model,
+                env=env,
+                run_dir=Path(tmp),
+                nginx_port=free_port(),
+                rasa_ports=[free_port() for _ in range(replicas)],
+                action_ports=[free_port() for _ in range(replicas)],
+            )
+            demo.start()
+            try:
+                result = asyncio.run(run(demo.url, 10, duration, 100000, messages, channel="webchat"))
+            finally:
+                demo.stop()
+            figures[replicas] = result
+            print(f"{replicas} replica(s) behind nginx: {result.throughput} msg/s, p95 {result.p95_ms} ms")
+    return figures
+
+
 def faq_only(path: Path) -> list[str]:
     """The FAQ questions of an NLU file (one long conversation of them stays in plain FAQ turns)."""
     import yaml
@@ -333,6 +365,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long", type=int, default=200, help="messages of the long conversation")
     parser.add_argument("--redis", help="redis://127.0.0.1:6379/N: also measure SANIC_WORKERS=2")
     parser.add_argument("--skip-stock", action="store_true")
+    parser.add_argument(
+        "--scale-out",
+        metavar="POSTGRESQL_URL",
+        help="also measure 1 vs 2 replicas behind nginx on this database (needs --redis, nginx)",
+    )
+    parser.add_argument("--only-scale-out", action="store_true", help="measure only the scale-out step")
     parser.add_argument("--train-seconds", type=float, help="full training time to show (scripts/train.py)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -346,6 +384,17 @@ def main(argv: list[str] | None = None) -> int:
         f"ours: {model}; load average {os.getloadavg()[0]:.1f}; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
+    if args.scale_out:
+        if not args.redis:
+            raise SystemExit("--scale-out needs --redis")
+        scale = measure_scale_out(model, messages, args.duration, args.scale_out, args.redis)
+        gain = scale[2].throughput / scale[1].throughput if scale[1].throughput else 0.0
+        print(
+            f"| 2 replicas behind nginx vs 1, 10 users | {scale[2].throughput} vs "
+            f"{scale[1].throughput} msg/s ({gain:.2f}×) | | |"
+        )
+        if args.only_scale_out:
+            return 0
     stock = None
     if not args.skip_stock:
         stock_path, trained = stock_model(models_dir / "stock")
