@@ -15,7 +15,7 @@ def main() -> int:
     subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=PROJECT_ROOT)
     subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "seed"], cwd=PROJECT_ROOT)
     port = settings.rasa_port()
-    workers = settings.sanic_workers()  # SANIC_WORKERS, default 1 (2+ needs a Redis lock store)
+    workers = settings.sanic_workers()  # 2 with a Redis lock store, else 1 (SANIC_WORKERS overrides)
     stack = Stack(
         model=latest_model(),
         rasa_port=port,

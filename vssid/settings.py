@@ -55,14 +55,15 @@ def action_port() -> int:
 
 
 def sanic_workers() -> int:
-    """SANIC_WORKERS: server processes of one `rasa run`; default 1.
+    """SANIC_WORKERS: server processes of one `rasa run`.
 
-    More than 1 needs LOCK_STORE_URL=redis://... (vssid/stores.py refuses otherwise). Not the
-    default: measured on the shared 2-core box, a second worker gave 0.98-1.19x the throughput
-    of one for +650 MB (bench/RESULTS.md, "Speed").
+    Default 2 when LOCK_STORE_URL is Redis (the second core: 1.56x the throughput of one worker on
+    the 2-core box when it was quiet; bench/RESULTS.md, "Speed"), else 1: Rasa's in-memory lock
+    store cannot serialise a conversation across processes (vssid/stores.py refuses that).
     """
+    default = "2" if lock_store_url().startswith(("redis://", "rediss://")) else "1"
     try:
-        return max(int(env("SANIC_WORKERS", "1")), 1)
+        return max(int(env("SANIC_WORKERS", default)), 1)
     except ValueError:
         return 1
 
