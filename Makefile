@@ -10,7 +10,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-browser generate train run shell test test-random test-fast eval eval-independent bench \
-        lint audit freeze telegram-webhook telegram-polling agent-cli kb-suggestions db clean
+        profile lint audit freeze telegram-webhook telegram-polling agent-cli kb-suggestions db clean nginx scale-demo
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ shell: train ## Talk to the assistant in the terminal (rasa shell)
 	  $(RASA) shell -m models --endpoints endpoints.yml
 
 # PostgreSQL and Redis: used when reachable (started if down and local), see scripts/test_services.py.
-test: setup setup-browser ## Run every test, as CI does (validates data, trains if needed, PostgreSQL + Redis)
+test: setup setup-browser nginx ## Run every test, as CI does (validates data, trains if needed, PostgreSQL + Redis)
 	$(PY) -m kb.generate --check
 	$(PY) scripts/validate_data.py
 	$(PY) scripts/train.py
@@ -75,9 +75,21 @@ eval-independent: generate ## NLU on the independent sets (aggregate figures onl
 	$(PY) bench/eval_nlu.py --nlu tests/nlu_test.yml tests/nlu_independent_test.yml \
 	  --offdomain tests/nlu_offdomain_test.yml --summary
 
-bench: train ## Latency/throughput and model-load benchmarks (see bench/RESULTS.md)
-	$(PY) bench/model_load.py
-	$(PY) bench/load_test.py
+BENCH_ARGS ?=
+bench: train ## Speed targets vs a stock `rasa init` bot it trains once (table; see bench/RESULTS.md)
+	$(PY) bench/speed.py $(BENCH_ARGS)
+
+profile: train ## Where one web chat message spends its time (py-spy on the Rasa server)
+	$(PY) bench/profile_message.py
+
+nginx: ## Install Debian's nginx (for make scale-demo and the scale-out test; needs root)
+	@if [ -z "$$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null)" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	fi
+	@/usr/sbin/nginx -v
+
+scale-demo: train nginx ## 2 Rasa + 2 action servers behind nginx on 127.0.0.1:18080 (PostgreSQL + Redis)
+	$(PY) scripts/scale_demo.py
 
 lint: setup ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

@@ -36,6 +36,9 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from bench.webchat_client import WebChatSession  # noqa: E402
+
+REST_PATH = "/webhooks/rest/webhook"
 DEFAULT_MESSAGES = ROOT / "tests" / "nlu_test.yml"
 FALLBACK_MESSAGES = [
     "xin chào",
@@ -108,23 +111,34 @@ async def _user(
     latencies: list[float],
     errors: list[int],
     turns: int,
+    channel: str,
 ) -> None:
     rng = random.Random(user)
     sent = 0
+    widget: WebChatSession | None = None
     while time.monotonic() < deadline and budget[0] > 0:
         budget[0] -= 1
         # a new conversation every `turns` messages, as real users come and go
         sender = f"loadtest-{user}-{sent // turns}-{int(time.time()) // 3600}"
+        new_conversation = sent % turns == 0
         sent += 1
-        started = time.monotonic()
+        text = rng.choice(messages)
         try:
-            payload = {"sender": sender, "message": rng.choice(messages)}
-            async with session.post(url, json=payload) as response:
-                await response.read()
-                if response.status != 200:
-                    errors[0] += 1
-                    continue
+            if channel == "webchat":
+                if widget is None or new_conversation:
+                    widget = await WebChatSession.open(session, url)
+                started = time.monotonic()
+                status, _ = await widget.send(session, text)
+            else:
+                started = time.monotonic()
+                payload = {"sender": sender, "message": text}
+                async with session.post(url + REST_PATH, json=payload) as response:
+                    await response.read()
+                    status = response.status
         except (aiohttp.ClientError, asyncio.TimeoutError):
+            errors[0] += 1
+            continue
+        if status != 200:
             errors[0] += 1
             continue
         latencies.append(time.monotonic() - started)
@@ -138,12 +152,14 @@ async def run(
     messages: list[str],
     warmup: int = 5,
     turns: int = 6,
+    channel: str = "rest",
 ) -> Result:
-    webhook = url.rstrip("/") + "/webhooks/rest/webhook"
+    url = url.rstrip("/")
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for text in messages[:warmup]:  # first parses trace TF graphs; keep them out of the figures
-            async with session.post(webhook, json={"sender": "loadtest-warmup", "message": text}) as r:
+            warmup_body = {"sender": "loadtest-warmup", "message": text}
+            async with session.post(url + REST_PATH, json=warmup_body) as r:
                 await r.read()
         latencies: list[float] = []
         errors = [0]
@@ -152,7 +168,7 @@ async def run(
         deadline = started + duration
         await asyncio.gather(
             *(
-                _user(session, webhook, user, messages, deadline, budget, latencies, errors, turns)
+                _user(session, url, user, messages, deadline, budget, latencies, errors, turns, channel)
                 for user in range(users)
             )
         )
@@ -180,6 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--messages", type=Path, default=DEFAULT_MESSAGES, help="Rasa NLU YAML file")
     parser.add_argument("--turns", type=int, default=6, help="messages per conversation")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--channel", choices=["rest", "webchat"], default="rest", help="REST webhook or the web chat API"
+    )
     args = parser.parse_args(argv)
     messages = load_messages(args.messages)
     if args.url:
@@ -211,7 +230,11 @@ def _run_all(args: argparse.Namespace, url: str, messages: list[str]) -> int:
         f"{'users':>5} {'requests':>8} {'errors':>6} {'msg/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
     )
     for users in args.users:
-        result = asyncio.run(run(url, users, args.duration, args.max_requests, messages, turns=args.turns))
+        result = asyncio.run(
+            run(
+                url, users, args.duration, args.max_requests, messages, turns=args.turns, channel=args.channel
+            ),
+        )
         results.append(result)
         print(
             f"{result.users:>5} {result.requests:>8} {result.errors:>6} {result.throughput:>7} "

@@ -8,6 +8,10 @@ again after a restart if their payloads are seeded (e.g. the buttons written in 
 
 Ids coming back from a client are untrusted input: only ids this process issued (or seeded)
 resolve to a payload, so a client cannot inject arbitrary intents or entities.
+
+Behind a load balancer the process that resolves a button is often not the one that issued it:
+`RedisButtonPayloads` (`button_payloads()` when LOCK_STORE_URL names a Redis server) keeps the
+issued ids in Redis for every replica, with the same rule: only issued or seeded ids resolve.
 """
 
 from __future__ import annotations
@@ -91,3 +95,47 @@ def payloads_in_responses(responses: Mapping[str, Any]) -> Iterator[str]:
                     payload = button.get("payload") if isinstance(button, Mapping) else None
                     if isinstance(payload, str) and payload:
                         yield payload
+
+
+class RedisButtonPayloads(ButtonPayloads):
+    """`ButtonPayloads` whose issued ids live in Redis (shared by replicas), expiring after `ttl`.
+
+    Seeded payloads stay pinned in memory (every process seeds the same domain buttons). Blocking
+    on Redis: resolve ids off the event loop (vssid.aio.run_blocking).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str = DEFAULT_PREFIX,
+        ttl_seconds: int = 30 * 24 * 3600,
+        key_prefix: str = "vssid:telegram:button:",
+    ) -> None:
+        import redis
+
+        super().__init__(capacity=0, prefix=prefix)
+        self._redis = redis.Redis.from_url(url, socket_timeout=5)
+        self._ttl = ttl_seconds
+        self._key_prefix = key_prefix
+
+    def to_id(self, payload: str) -> str:
+        key = short_id(payload, self._prefix)
+        with self._lock:
+            if key in self._pinned:
+                return key
+        self._redis.set(self._key_prefix + key, payload.encode("utf-8"), ex=self._ttl)
+        return key
+
+    def to_payload(self, key: str) -> str | None:
+        with self._lock:
+            if key in self._pinned:
+                return self._pinned[key]
+        raw = self._redis.get(self._key_prefix + key)
+        return raw.decode("utf-8") if raw is not None else None
+
+
+def button_payloads(redis_url: str = "") -> ButtonPayloads:
+    """The button map for this deployment: Redis when `redis_url` is one, else in-process."""
+    if redis_url.startswith(("redis://", "rediss://")):
+        return RedisButtonPayloads(redis_url)
+    return ButtonPayloads()

@@ -1,9 +1,15 @@
-"""Delivery helpers for webhook channels: duplicate detection and per-conversation ordering."""
+"""Delivery helpers for webhook channels: duplicate detection and per-conversation ordering.
+
+Duplicate detection must be shared by every Rasa replica behind a load balancer (Telegram may
+re-send an update to any of them): `recent_ids()` gives the Redis-backed memory when
+LOCK_STORE_URL names a Redis server, else the in-process one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -31,19 +37,49 @@ class RecentIds:
         self._ttl = ttl_seconds
         self._clock = clock
         self._seen: OrderedDict[Hashable, float] = OrderedDict()
+        self._lock = threading.Lock()
 
     def check_and_add(self, key: Hashable) -> bool:
         """Return True if ``key`` was seen recently; otherwise remember it and return False."""
-        now = self._clock()
-        while self._seen:
-            oldest, seen_at = next(iter(self._seen.items()))
-            if now - seen_at <= self._ttl and len(self._seen) < self._capacity:
-                break
-            del self._seen[oldest]
-        if key in self._seen:
-            return True
-        self._seen[key] = now
-        return False
+        with self._lock:
+            now = self._clock()
+            while self._seen:
+                oldest, seen_at = next(iter(self._seen.items()))
+                if now - seen_at <= self._ttl and len(self._seen) < self._capacity:
+                    break
+                del self._seen[oldest]
+            if key in self._seen:
+                return True
+            self._seen[key] = now
+            return False
+
+
+class RedisRecentIds:
+    """`RecentIds` shared by every process through Redis: one key per id, expiring after the TTL.
+
+    `SET key NX EX ttl` is atomic, so of two replicas receiving the same update exactly one
+    sees it as new. Blocking: call it off the event loop (vssid.aio.run_blocking).
+    """
+
+    def __init__(
+        self, url: str, ttl_seconds: int = 24 * 3600, prefix: str = "vssid:telegram:update:"
+    ) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=5)
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+
+    def check_and_add(self, key: Hashable) -> bool:
+        """Return True if ``key`` was seen recently (by any process); otherwise remember it."""
+        return not self._redis.set(f"{self._prefix}{key}", b"1", nx=True, ex=self._ttl)
+
+
+def recent_ids(redis_url: str = "") -> RecentIds | RedisRecentIds:
+    """The duplicate memory for this deployment: Redis when `redis_url` is one, else in-process."""
+    if redis_url.startswith(("redis://", "rediss://")):
+        return RedisRecentIds(redis_url)
+    return RecentIds()
 
 
 class PerKeyQueues:

@@ -18,6 +18,11 @@ a load balancer can answer any request.
 Limits (connectors/guard.py): bodies over 16 KB are 413; sessions per client address, messages
 and reads per session and per address are rate limited (429 with Retry-After and a Vietnamese
 message); at most `max_polls_per_session` long polls of one session wait at once per process.
+
+Reads select only the events after the widget's cursor (vssid.stores.read_event_rows), and a
+waiting long poll is woken by the tracker store's "conversation changed" signal
+(vssid.notifications: in-process, and over Redis pub/sub across processes when LOCK_STORE_URL is
+set) instead of re-reading every second.
 """
 
 from __future__ import annotations
@@ -39,11 +44,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import guard, session_ids
-from connectors.webchat_events import METADATA_KEY, events_after, history, offered_payloads
+from connectors.webchat_events import METADATA_KEY, READ_TYPES, events_page, history, offered_payloads
 from vssid import logmask
 from vssid import settings as env_settings
 from vssid.aio import run_blocking
+from vssid.notifications import signals
 from vssid.services.registry import get_access_service, get_records_service
+from vssid.stores import EventRows, read_event_rows
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +74,9 @@ class WebChatSettings:
     """Options of the `connectors.webchat.WebChatInput` entry in credentials.yml."""
 
     poll_timeout: float = 25.0  # seconds a GET /events waits for something new
-    poll_interval: float = 1.0  # seconds between two reads of the tracker while waiting
+    # Seconds between safety re-reads while a GET /events waits; the tracker store's
+    # notification wakes it at once, so this only bounds the delay if a notification is lost.
+    poll_interval: float = 25.0
     history_limit: int = 100  # shown events sent after a page reload
     max_message_length: int = 1000
     start_payload: str = "/greet"  # sent, hidden, when a conversation opens empty; "" for none
@@ -161,14 +170,6 @@ def _end_session(conversation_id: str) -> None:
     get_records_service().revoke_verification(conversation_id=conversation_id)
 
 
-def _read_events(tracker_store: Any, sender_id: str) -> list[dict[str, Any]]:
-    # Rasa's SQL, Redis and Mongo tracker stores are async only in name and block while they
-    # query. The widget's polls are this channel's hottest path, so they read the tracker in a
-    # worker thread, on a loop of its own, instead of stalling Sanic's event loop.
-    tracker = asyncio.run(tracker_store.retrieve_full_tracker(sender_id))
-    return [] if tracker is None else [event.as_dict() for event in tracker.events]
-
-
 class WebChatOutput(OutputChannel):
     """Output channel of the web chat, for replies and for messages Rasa sends later.
 
@@ -248,9 +249,15 @@ class WebChatInput(InputChannel):
             return None, guard.too_many_requests(wait)
         return sender_id, None
 
-    async def conversation_events(self, request: Request, sender_id: str) -> list[dict[str, Any]]:
-        """All events of the conversation, read from the agent's tracker store."""
-        return await asyncio.to_thread(_read_events, request.app.ctx.agent.tracker_store, sender_id)
+    async def read_events(
+        self, request: Request, sender_id: str, after: int = 0, type_names: tuple[str, ...] = READ_TYPES
+    ) -> EventRows:
+        """The conversation's events with seq >= `after`, read from the agent's tracker store.
+
+        Rasa's tracker stores block while they query, so the read runs in a worker thread.
+        """
+        store = request.app.ctx.agent.tracker_store
+        return await run_blocking(read_event_rows, store, sender_id, after=after, type_names=type_names)
 
     async def may_send(self, request: Request, sender_id: str, text: str) -> bool:
         """Whether `text` may be sent: free text always; a "/intent{...}" payload only if offered.
@@ -260,7 +267,27 @@ class WebChatInput(InputChannel):
         """
         if not text.startswith("/") or text == self.settings.start_payload:
             return True
-        return text in offered_payloads(await self.conversation_events(request, sender_id))
+        bot_events = await self.read_events(request, sender_id, type_names=("bot",))
+        return text in offered_payloads(event for _, event in bot_events.rows)
+
+    async def wait_for_events(self, request: Request, sender_id: str, after: int) -> dict[str, Any]:
+        """Shown events with seq >= `after`, waiting up to poll_timeout for some to be saved."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.poll_timeout
+        # Listen before reading, so a change saved between the read and the wait still wakes us.
+        with signals().listen(sender_id) as changed:
+            while True:
+                changed.clear()
+                new = await self.read_events(request, sender_id, after)
+                page = events_page(new.rows, after, reset=new.reset)
+                remaining = deadline - loop.time()
+                if page["events"] or page["reset"] or remaining <= 0:
+                    return page
+                after = page["cursor"]  # skip the unshown events already read
+                try:
+                    await asyncio.wait_for(changed.wait(), min(remaining, self.settings.poll_interval))
+                except asyncio.TimeoutError:
+                    pass
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("webchat_webhook", __name__)
@@ -326,8 +353,8 @@ class WebChatInput(InputChannel):
                 # The text is not logged: it may hold personal numbers.
                 logger.exception("webchat: handling a message of %s failed", sender_id)
                 return _error(500, "bot_error")
-            events = await self.conversation_events(request, sender_id)
-            return response.json(events_after(events, incoming.after), headers=_NO_STORE)
+            new = await self.read_events(request, sender_id, incoming.after)
+            return response.json(events_page(new.rows, incoming.after, reset=new.reset), headers=_NO_STORE)
 
         @webchat.get("/history")
         async def conversation_history(request: Request) -> HTTPResponse:
@@ -335,8 +362,8 @@ class WebChatInput(InputChannel):
             if refusal:
                 return refusal
             limit = min(_int_arg(request, "limit", self.settings.history_limit), self.settings.history_limit)
-            events = await self.conversation_events(request, sender_id)
-            return response.json(history(events, limit), headers=_NO_STORE)
+            events = await self.read_events(request, sender_id)
+            return response.json(history(events.rows, limit), headers=_NO_STORE)
 
         @webchat.get("/events")
         async def later_events(request: Request) -> HTTPResponse:
@@ -369,10 +396,4 @@ class WebChatInput(InputChannel):
         return webchat
 
     async def _long_poll(self, request: Request, sender_id: str, after: int) -> HTTPResponse:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.poll_timeout
-        while True:
-            page = events_after(await self.conversation_events(request, sender_id), after)
-            if page["events"] or page["reset"] or loop.time() >= deadline:
-                return response.json(page, headers=_NO_STORE)
-            await asyncio.sleep(self.settings.poll_interval)
+        return response.json(await self.wait_for_events(request, sender_id, after), headers=_NO_STORE)

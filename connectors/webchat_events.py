@@ -1,21 +1,26 @@
 """What the web widget shows of a conversation, derived from the tracker's events.
 
-The tracker is the single source of truth: the widget's history after a reload, the replies to
-a message and the messages that arrive later (a hotline agent's reply) are all read from it.
-Each shown event carries `seq`, its index in the conversation's full event list. Events are
-only ever appended, so `seq` is a cursor that is stable across Rasa processes and immune to
-clock skew between them (timestamps are not).
+The tracker store is the single source of truth: the widget's history after a reload, the
+replies to a message and the messages that arrive later (a hotline agent's reply) are all read
+from it, through `vssid.stores.read_event_rows`, which returns only the events newer than a
+cursor. Each event carries `seq` (the id of its row in our SQL tracker store; the index in the
+full event list with another store): it only grows, so it is a cursor that is stable across
+Rasa processes and immune to clock skew between them (timestamps are not). The widget sends back
+`cursor`, the seq after the last event it has seen.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from vssid import constants as c
 
 METADATA_KEY = "webchat"  # UserMessage.metadata[METADATA_KEY] = {"title": ..., "hidden": ...}
+SHOWN_TYPES = ("user", "bot")  # the only event types the widget shows
+SESSION_STARTED = "session_started"
+READ_TYPES = (*SHOWN_TYPES, SESSION_STARTED)  # what is read: shown events and session boundaries
 
 # Answers that show a person's own records: never replayed once the verification that allowed
 # them has run out (VerificationPolicy.verification_ttl), e.g. on a shared computer.
@@ -35,6 +40,8 @@ PERSONAL_RESPONSES = frozenset(
     }
 )
 PERSONAL_ANSWER_TTL = 15 * 60  # seconds
+
+Row = tuple[int, Mapping[str, Any]]  # (seq, event as dict)
 
 
 def _buttons(data: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -107,15 +114,15 @@ def display_event(seq: int, event: Mapping[str, Any], *, now: float | None = Non
     return None
 
 
-def current_session_start(events: Sequence[Mapping[str, Any]]) -> int:
-    """Index of the current Rasa session's `session_started` event (0 if there is none)."""
-    for seq in range(len(events) - 1, -1, -1):
-        if events[seq].get("event") == "session_started":
-            return seq
-    return 0
+def current_session(rows: Sequence[Row]) -> Sequence[Row]:
+    """The rows from the last `session_started` on (all of them when there is none)."""
+    for index in range(len(rows) - 1, -1, -1):
+        if rows[index][1].get("event") == SESSION_STARTED:
+            return rows[index:]
+    return rows
 
 
-def offered_payloads(events: Sequence[Mapping[str, Any]]) -> set[str]:
+def offered_payloads(events: Iterable[Mapping[str, Any]]) -> set[str]:
     """Payloads of every button the bot has shown in the conversation."""
     return {
         button["payload"]
@@ -125,26 +132,29 @@ def offered_payloads(events: Sequence[Mapping[str, Any]]) -> set[str]:
     }
 
 
-def events_after(
-    events: Sequence[Mapping[str, Any]], after: int, *, now: float | None = None
+def events_page(
+    rows: Sequence[Row], after: int, *, reset: bool = False, now: float | None = None
 ) -> dict[str, Any]:
-    """Shown events of the current Rasa session with seq >= `after`, and the next cursor.
+    """The shown events of the current Rasa session among `rows` (read with seq >= `after`), and
+    the cursor to ask from next.
 
-    A cursor beyond the end means the tracker was replaced (PUT /tracker/events): the answer
-    then holds the whole current session and `reset`, so the widget redraws it.
+    `reset` (the cursor was beyond the conversation: it was replaced or deleted) makes the widget
+    redraw the whole current session held in `rows`. Earlier sessions are never shown, nor
+    personal answers older than PERSONAL_ANSWER_TTL.
     """
-    reset = after > len(events)
-    session_start = current_session_start(events)
-    start = session_start if reset else max(after, session_start)
-    shown = [display_event(seq, events[seq], now=now) for seq in range(start, len(events))]
-    return {"events": [event for event in shown if event], "cursor": len(events), "reset": reset}
+    end = rows[-1][0] + 1 if rows else 0
+    shown = [display_event(seq, event, now=now) for seq, event in current_session(rows)]
+    return {
+        "events": [event for event in shown if event],
+        "cursor": end if reset else max(after, end),
+        "reset": reset,
+    }
 
 
-def history(events: Sequence[Mapping[str, Any]], limit: int, *, now: float | None = None) -> dict[str, Any]:
-    """The last `limit` shown events of the current Rasa session, and the cursor after them.
-
-    Earlier sessions are not shown, nor personal answers older than PERSONAL_ANSWER_TTL.
-    """
-    page = events_after(events, 0, now=now)
+def history(
+    rows: Sequence[Row], limit: int, *, reset: bool = False, now: float | None = None
+) -> dict[str, Any]:
+    """The last `limit` shown events of the current Rasa session, and the cursor after them."""
+    page = events_page(rows, 0, reset=reset, now=now)
     page["events"] = page["events"][-limit:] if limit > 0 else []
     return page

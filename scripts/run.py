@@ -15,7 +15,13 @@ def main() -> int:
     subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=PROJECT_ROOT)
     subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "seed"], cwd=PROJECT_ROOT)
     port = settings.rasa_port()
-    stack = Stack(model=latest_model(), rasa_port=port, action_port=settings.action_port())
+    workers = settings.sanic_workers()  # 2 with a Redis lock store, else 1 (SANIC_WORKERS overrides)
+    stack = Stack(
+        model=latest_model(),
+        rasa_port=port,
+        action_port=settings.action_port(),
+        env={"SANIC_WORKERS": str(workers)},
+    )
 
     def _stop(signum: int, _frame: object) -> None:
         print("\nStopping the Rasa server and the action server...", flush=True)
@@ -32,6 +38,7 @@ Trợ lý VssID is running.
   Web chat (demo page): {stack.url}/webhooks/webchat/
   Agent console:        {stack.url}/webhooks/agent/   (tokens: make agent-cli ARGS="issue-token NAME")
   Action server:        {stack.action_url}/health
+  Rasa server workers:  {workers} (SANIC_WORKERS; 2 needs LOCK_STORE_URL=redis://...)
 Press Ctrl-C to stop.""",
         flush=True,
     )

@@ -55,6 +55,30 @@ def action_port() -> int:
     return int(env("ACTION_PORT", "5055"))
 
 
+def sanic_workers() -> int:
+    """SANIC_WORKERS: server processes of one `rasa run`.
+
+    Default 2 when LOCK_STORE_URL is Redis (the second core: 1.56x the throughput of one worker on
+    the 2-core box when it was quiet; bench/RESULTS.md, "Speed"), else 1: Rasa's in-memory lock
+    store cannot serialise a conversation across processes (vssid/stores.py refuses that).
+    """
+    default = "2" if lock_store_url().startswith(("redis://", "rediss://")) else "1"
+    try:
+        return max(int(env("SANIC_WORKERS", default)), 1)
+    except ValueError:
+        return 1
+
+
+def scale_database_url() -> str:
+    """`make scale-demo`: PostgreSQL for records and the tracker store of both replicas."""
+    return env("SCALE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vssid_scale")
+
+
+def scale_redis_url() -> str:
+    """`make scale-demo`: Redis lock store and notifications of both replicas."""
+    return env("SCALE_REDIS_URL", "redis://127.0.0.1:6379/2")
+
+
 def rasa_url() -> str:
     """Where the Rasa server is reached by our own tools (agent CLI, Telegram polling)."""
     return env("RASA_URL", DEFAULT_RASA_URL).rstrip("/")

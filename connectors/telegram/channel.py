@@ -38,13 +38,14 @@ from sanic.response import HTTPResponse
 from telegram import Update
 
 from connectors import guard
-from connectors.buttons import ButtonPayloads, payloads_in_responses
-from connectors.inbox import PerKeyQueues, RecentIds
+from connectors.buttons import button_payloads, payloads_in_responses
+from connectors.inbox import PerKeyQueues, recent_ids
 from connectors.telegram import texts
 from connectors.telegram.client import SECRET_HEADER, TelegramConfig, sender_id_for
 from connectors.telegram.output import TelegramOutput
 from connectors.telegram.updates import Incoming, Kind, parse_update
-from vssid import logmask
+from vssid import logmask, settings
+from vssid.aio import run_blocking
 from vssid.privacy import mask_text
 from vssid.settings import PROJECT_ROOT
 
@@ -72,10 +73,11 @@ class TelegramInput(InputChannel):
 
     def __init__(self, config: TelegramConfig | None = None, *, seed_buttons: bool = True) -> None:
         self.config = config or TelegramConfig.from_env()
-        self.buttons = ButtonPayloads()
+        # Shared by the replicas through Redis when LOCK_STORE_URL is set (connectors/inbox.py).
+        self.buttons = button_payloads(settings.lock_store_url())
         if seed_buttons:
             self.buttons.seed(known_payloads())
-        self._seen = RecentIds()
+        self._seen = recent_ids(settings.lock_store_url())
         self._queues = PerKeyQueues()
         self._output: TelegramOutput | None = None
         if not self.config.enabled:
@@ -103,7 +105,7 @@ class TelegramInput(InputChannel):
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return self._receive(request, on_new_message)
+            return await self._receive(request, on_new_message)
 
         @telegram_webhook.listener("after_server_stop")
         async def close(*_: Any) -> None:
@@ -116,7 +118,7 @@ class TelegramInput(InputChannel):
 
         return telegram_webhook
 
-    def _receive(
+    async def _receive(
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         if not self.config.enabled:
@@ -130,11 +132,11 @@ class TelegramInput(InputChannel):
             update_id = None
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             return response.json({"error": "body is not a Telegram update"}, status=400)
-        if self._seen.check_and_add(update_id):
+        if await run_blocking(self._seen.check_and_add, update_id):
             logger.info("Telegram update %s already received; ignored", update_id)
             return response.json({"status": "duplicate"})
         try:
-            incoming = parse_update(Update.de_json(data, None), self.buttons.to_payload)
+            incoming = await run_blocking(parse_update, Update.de_json(data, None), self.buttons.to_payload)
         except Exception:
             # Answer 200 anyway: Telegram would otherwise re-send an update we cannot read.
             logger.exception("Telegram update %s could not be parsed", update_id)

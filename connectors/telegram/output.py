@@ -23,6 +23,7 @@ from connectors.telegram.client import (
     make_bot,
 )
 from connectors.telegram.render import inline_keyboard, render_html, split_message
+from vssid.aio import run_blocking
 from vssid.privacy import mask_text
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,8 @@ class TelegramOutput(OutputChannel):
     ) -> None:
         """Send ``text`` (split if long) with ``buttons`` under the last part; raise on failure."""
         chat_id = chat_id_of(recipient_id)
-        markup = inline_keyboard(buttons, self.buttons.to_id) if buttons else None
+        # The button map may be in Redis (shared by replicas): register the ids off the event loop.
+        markup = await run_blocking(inline_keyboard, buttons, self.buttons.to_id) if buttons else None
         parts = split_message(text) or ([BUTTONS_ONLY_TEXT] if markup else [])
         for index, part in enumerate(parts):
             await self._send_part(chat_id, part, markup if index == len(parts) - 1 else None)

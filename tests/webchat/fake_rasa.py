@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage, register
-from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.server import configure_cors
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -22,6 +22,7 @@ from sanic import Sanic
 
 from connectors.webchat import WebChatInput, WebChatSettings
 from tests.fakes.sanic_server import SanicServer
+from vssid.stores import EnvSQLTrackerStore
 
 SECRET = b"fake-webchat-secret-0123456789abcdef"
 FORGOT_PASSWORD = (
@@ -67,7 +68,7 @@ class ScriptedAgent:
 
     def __init__(self, tracker_db: Path) -> None:
         self.tracker_store = FailSafeTrackerStore(
-            SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db))
+            EnvSQLTrackerStore(Domain.empty(), host=f"sqlite:///{tracker_db}")
         )
         # "chậm" is answered only once the test releases it (or after 30 s), so the test can
         # look at the typing indicator for as long as it needs, however slow the machine.
@@ -107,7 +108,8 @@ class FakeRasa(SanicServer):
     """The web chat channel served by Sanic in a background thread."""
 
     def __init__(self, tracker_db: Path, settings: WebChatSettings | None = None) -> None:
-        self.settings = settings or WebChatSettings(poll_timeout=2.0, poll_interval=0.1)
+        # No safety re-read within a poll: a later message must arrive by the store's notification.
+        self.settings = settings or WebChatSettings(poll_timeout=2.0, poll_interval=2.0)
         self.agent = ScriptedAgent(tracker_db)
         app = Sanic(f"fake_rasa_{uuid.uuid4().hex[:8]}")
         app.ctx.agent = self.agent

@@ -223,7 +223,7 @@ def test_credentials_entry_configures_the_channel(monkeypatch: pytest.MonkeyPatc
     assert isinstance(channel, WebChatInput)
     assert channel.settings == WebChatSettings(
         poll_timeout=25.0,
-        poll_interval=1.0,
+        poll_interval=25.0,
         history_limit=100,
         max_message_length=1000,
         start_payload="/greet",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connectors.webchat_events import display_event, events_after, history, offered_payloads
+from connectors.webchat_events import display_event, events_page, history, offered_payloads
 
 BUTTONS = [{"title": "Quên mật khẩu", "payload": "/faq/forgot_password"}]
 
@@ -91,28 +91,33 @@ CONVERSATION = [
 ]
 
 
-def test_events_after_uses_the_index_as_cursor() -> None:
-    page = events_after(CONVERSATION, 3)
-    assert [e["seq"] for e in page["events"]] == [4]
-    assert page["cursor"] == len(CONVERSATION)
+# As read from our SQL store: seq = row id (gaps: rows of other conversations in between).
+ROWS = [(10 + 3 * index, event) for index, event in enumerate(CONVERSATION)]
+
+
+def test_a_page_shows_the_rows_read_and_moves_the_cursor_past_them() -> None:
+    page = events_page(ROWS[3:], 19)
+    assert [e["seq"] for e in page["events"]] == [22]
+    assert page["cursor"] == ROWS[-1][0] + 1
     assert page["reset"] is False
 
 
-def test_nothing_new_moves_the_cursor_to_the_end() -> None:
-    assert events_after(CONVERSATION, len(CONVERSATION)) == {"events": [], "cursor": 6, "reset": False}
+def test_nothing_new_keeps_the_cursor() -> None:
+    assert events_page([], 26) == {"events": [], "cursor": 26, "reset": False}
 
 
-def test_a_cursor_past_the_end_means_the_tracker_was_replaced() -> None:
-    page = events_after(CONVERSATION, 99)
+def test_a_reset_page_redraws_from_the_start() -> None:
+    page = events_page(ROWS, 99, reset=True)
     assert page["reset"] is True
-    assert [e["seq"] for e in page["events"]] == [2, 4]
+    assert [e["seq"] for e in page["events"]] == [16, 22]
+    assert page["cursor"] == 26
 
 
-@pytest.mark.parametrize("limit, seqs", [(100, [2, 4]), (1, [4]), (0, [])])
+@pytest.mark.parametrize("limit, seqs", [(100, [16, 22]), (1, [22]), (0, [])])
 def test_history_keeps_the_latest_shown_events(limit: int, seqs: list[int]) -> None:
-    page = history(CONVERSATION, limit)
+    page = history(ROWS, limit)
     assert [e["seq"] for e in page["events"]] == seqs
-    assert page["cursor"] == len(CONVERSATION)
+    assert page["cursor"] == 26
 
 
 def test_offered_payloads_are_the_buttons_the_bot_showed() -> None:
@@ -135,12 +140,13 @@ def test_history_shows_only_the_current_rasa_session() -> None:
         user("câu hỏi mới"),
         bot("trả lời mới"),
     ]
-    page = history(events, 100, now=60.0)
+    rows = list(enumerate(events))
+    page = history(rows, 100, now=60.0)
     assert [e["text"] for e in page["events"]] == ["câu hỏi mới", "trả lời mới"]
     assert page["cursor"] == len(events)
-    # A reset (cursor beyond the end) or a cursor from the old session also starts at this session.
-    assert [e["text"] for e in events_after(events, 99, now=60.0)["events"]] == ["câu hỏi mới", "trả lời mới"]
-    assert [e["text"] for e in events_after(events, 1, now=60.0)["events"]] == ["câu hỏi mới", "trả lời mới"]
+    # A reset (cursor beyond the end) also starts at this session.
+    reset = events_page(rows, 99, reset=True, now=60.0)
+    assert [e["text"] for e in reset["events"]] == ["câu hỏi mới", "trả lời mới"]
 
 
 def test_personal_answers_are_not_replayed_after_the_verification_time() -> None:
@@ -151,5 +157,5 @@ def test_personal_answers_are_not_replayed_after_the_verification_time() -> None
         _personal("Thẻ BHYT của bạn còn hạn", now - 60, "utter_bhyt_card"),
         bot("Bạn cần hỗ trợ gì thêm?", timestamp=now - 15 * 60 - 1),
     ]
-    shown = [e["text"] for e in history(events, 100, now=now)["events"]]
+    shown = [e["text"] for e in history(list(enumerate(events)), 100, now=now)["events"]]
     assert shown == ["tra cứu quá trình đóng", "Thẻ BHYT của bạn còn hạn", "Bạn cần hỗ trợ gì thêm?"]
