@@ -20,7 +20,11 @@ from vssid import constants as c
 METADATA_KEY = "webchat"  # UserMessage.metadata[METADATA_KEY] = {"title": ..., "hidden": ...}
 SHOWN_TYPES = ("user", "bot")  # the only event types the widget shows
 SESSION_STARTED = "session_started"
-READ_TYPES = (*SHOWN_TYPES, SESSION_STARTED)  # what is read: shown events and session boundaries
+ACTION = "action"
+SESSION_START_ACTION = "action_session_start"
+# What is read: shown events and session boundaries (a session's welcome is uttered by
+# action_session_start before its session_started event).
+READ_TYPES = (*SHOWN_TYPES, SESSION_STARTED, ACTION)
 
 # Answers that show a person's own records: never replayed once the verification that allowed
 # them has run out (VerificationPolicy.verification_ttl), e.g. on a shared computer.
@@ -115,11 +119,22 @@ def display_event(seq: int, event: Mapping[str, Any], *, now: float | None = Non
 
 
 def current_session(rows: Sequence[Row]) -> Sequence[Row]:
-    """The rows from the last `session_started` on (all of them when there is none)."""
-    for index in range(len(rows) - 1, -1, -1):
-        if rows[index][1].get("event") == SESSION_STARTED:
+    """The rows of the current Rasa session (all of them when no session start is among them).
+
+    It begins at the `action_session_start` that logged the last `session_started` (its welcome
+    comes between the two), or at that `session_started` when the action is not among the rows.
+    """
+    starts = [i for i, (_, event) in enumerate(rows) if event.get("event") == SESSION_STARTED]
+    if not starts:
+        return rows
+    start = starts[-1]
+    for index in range(start - 1, -1, -1):
+        event = rows[index][1]
+        if event.get("event") == "user":
+            break
+        if event.get("event") == ACTION and event.get("name") == SESSION_START_ACTION:
             return rows[index:]
-    return rows
+    return rows[start:]
 
 
 def offered_payloads(events: Iterable[Mapping[str, Any]]) -> set[str]:

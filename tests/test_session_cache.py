@@ -75,7 +75,9 @@ def test_only_newer_rows_are_read_once_cached(url: str, monkeypatch: pytest.Monk
 
         original = vssid.stores._deserialise
         monkeypatch.setattr(
-            vssid.stores, "_deserialise", lambda rows: parsed.append(len(rows)) or original(rows)
+            vssid.stores,
+            "_deserialise",
+            lambda rows, cipher: parsed.append(len(rows)) or original(rows, cipher),
         )
         _turn(store, "web-a", "hai")  # retrieve (0 new rows) + save
         asyncio.run(store.retrieve("web-a"))  # the 4 rows of the second turn only

@@ -79,7 +79,15 @@ class ScaleOut:
         nginx = find_nginx()
         if nginx is None:
             raise RuntimeError("nginx is not installed: run `make nginx` (Debian's nginx-light)")
-        shared = {"WEBCHAT_SECRET": secrets.token_urlsafe(32), "RASA_API_TOKEN": secrets.token_urlsafe(24)}
+        # Every replica must share its secrets (signed web sessions, OTP and tracker-store keys,
+        # the action servers' token), and trusts nginx's X-Forwarded-For.
+        shared = {
+            "WEBCHAT_SECRET": secrets.token_urlsafe(32),
+            "RASA_API_TOKEN": secrets.token_hex(24),
+            "OTP_SECRET": secrets.token_urlsafe(32),
+            "ACTION_SERVER_TOKEN": secrets.token_urlsafe(32),
+            "PROXIES_COUNT": "1",
+        }
         env = {**shared, **self.env, "RASA_URL": self.url}
         self.run_dir.mkdir(parents=True, exist_ok=True)
         try:

@@ -169,7 +169,10 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         query = sa.select(table.id, table.data).where(table.sender_id == sender_id, table.id >= after)
         if type_names:
             query = query.where(table.type_name.in_(list(type_names)))
-        return [(row.id, json.loads(row.data)) for row in session.execute(query.order_by(table.id))]
+        return [
+            (row.id, restore_event(json.loads(row.data), self._cipher))
+            for row in session.execute(query.order_by(table.id))
+        ]
 
 
 def _deserialise(rows: list[Any], cipher: Fernet) -> tuple[Event, ...]:

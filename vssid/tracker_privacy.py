@@ -9,6 +9,11 @@ One value must survive to a later turn in full: the CCCD/CMND of the BHXH-code l
 asked first and used after two more questions. It is stored encrypted (Fernet, key derived
 from OTP_SECRET) and decrypted on read; if it cannot be decrypted (the key changed), the slot
 reads as empty and the form asks again.
+
+A bot message that holds a personal number (a verified look-up's answer) rests masked too, with
+the original sealed beside it (`SEALED_TEXT_KEY`, same cipher): the channels read replies from
+the store, so the verified user sees their own answer, but only for `SEALED_TEXT_TTL` seconds
+(the verification's lifetime); after that, or with another key, every reader gets the masked text.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 CARRIED_SLOTS = frozenset({c.SLOT_LOOKUP_ID_NUMBER})
 ENCRYPTED_PREFIX = "enc:v1:"
+SEALED_TEXT_KEY = "vssid_sealed_text"
+SEALED_TEXT_TTL = 15 * 60  # seconds: VerificationPolicy.verification_ttl
 # Keys whose string values are names or ids, never free text: left as they are.
 _KEEP_KEYS = frozenset(
     {
@@ -72,7 +79,11 @@ def scrub_event(data: dict[str, Any], cipher: Fernet) -> dict[str, Any]:
     ):
         token = cipher.encrypt(data["value"].encode()).decode()
         return {**_mask({k: v for k, v in data.items() if k != "value"}), "value": ENCRYPTED_PREFIX + token}
-    return _mask(data)
+    scrubbed = _mask(data)
+    text = data.get("text")
+    if data.get("event") == "bot" and isinstance(text, str) and scrubbed.get("text") != text:
+        scrubbed[SEALED_TEXT_KEY] = ENCRYPTED_PREFIX + cipher.encrypt(text.encode()).decode()
+    return scrubbed
 
 
 def restore_event(data: dict[str, Any], cipher: Fernet) -> dict[str, Any]:
@@ -85,4 +96,14 @@ def restore_event(data: dict[str, Any], cipher: Fernet) -> dict[str, Any]:
             logger.warning("A stored %s slot could not be decrypted (key changed): reset", data.get("name"))
             plain = None
         return {**data, "value": plain}
+    sealed = data.get(SEALED_TEXT_KEY)
+    if isinstance(sealed, str) and sealed.startswith(ENCRYPTED_PREFIX):
+        restored = {k: v for k, v in data.items() if k != SEALED_TEXT_KEY}
+        try:
+            restored["text"] = cipher.decrypt(
+                sealed[len(ENCRYPTED_PREFIX) :].encode(), ttl=SEALED_TEXT_TTL
+            ).decode()
+        except InvalidToken:
+            pass  # expired or another key: the masked text stays
+        return restored
     return data

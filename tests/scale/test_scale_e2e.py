@@ -39,7 +39,17 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
     subprocess.check_call([sys.executable, str(PROJECT_ROOT / "scripts" / "train.py")], cwd=PROJECT_ROOT)
     name = f"vssid_scale_{uuid.uuid4().hex[:8]}"
     database = _fresh_postgres_database(pg, name)
-    env = {"DATABASE_URL": database, "TRACKER_STORE_URL": database, "LOCK_STORE_URL": redis_url}
+    env = {
+        "DATABASE_URL": database,
+        "TRACKER_STORE_URL": database,
+        "LOCK_STORE_URL": redis_url,
+        "PROXIES_COUNT": "1",  # nginx in front: the client address is the one nginx saw
+        # All 50 simulated users come from 127.0.0.1: the per-address limits would refuse them.
+        "RATE_LIMIT_NAMESPACE": f"scale-{uuid.uuid4().hex[:8]}",
+        "RATE_LIMIT_WEBCHAT_SESSION": "10000/minute",
+        "RATE_LIMIT_WEBCHAT_MESSAGE_ADDRESS": "100000/minute",
+        "RATE_LIMIT_WEBCHAT_READ_ADDRESS": "100000/minute",
+    }
     subprocess.check_call(
         [sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=PROJECT_ROOT, env={**os.environ, **env}
     )

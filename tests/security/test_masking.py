@@ -4,7 +4,9 @@ the log filter, the secrets required outside development and the action server's
 from __future__ import annotations
 
 import io
+import json
 import logging
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,7 +24,14 @@ from vssid.db.engine import make_engine
 from vssid.db.verification import OutboxMessage
 from vssid.privacy import mask_text
 from vssid.services import audit
-from vssid.tracker_privacy import ENCRYPTED_PREFIX, cipher_for, restore_event, scrub_event
+from vssid.tracker_privacy import (
+    ENCRYPTED_PREFIX,
+    SEALED_TEXT_KEY,
+    SEALED_TEXT_TTL,
+    cipher_for,
+    restore_event,
+    scrub_event,
+)
 
 
 @pytest.mark.parametrize(
@@ -85,6 +94,23 @@ def test_stored_events_hold_no_number_but_the_form_value_survives_encrypted() ->
     assert restore_event(stored, CIPHER) == carried
     # another key (OTP_SECRET changed): the slot reads as empty and the form asks again
     assert restore_event(stored, cipher_for("other"))["value"] is None
+
+
+def test_a_personal_answer_rests_sealed_and_reads_back_only_while_fresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bot = {"event": "bot", "text": "Mã số BHXH của bạn là 0101234567.", "data": {}, "metadata": {}}
+    stored = scrub_event(bot, CIPHER)
+    assert "0101234567" not in json.dumps(stored)
+    assert stored[SEALED_TEXT_KEY].startswith(ENCRYPTED_PREFIX)
+    assert restore_event(stored, CIPHER) == bot  # the verified user sees their own answer
+    masked = {**bot, "text": "Mã số BHXH của bạn là xxxxxxx567."}
+    assert restore_event(stored, cipher_for("other")) == masked
+    later = time.time() + SEALED_TEXT_TTL + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert restore_event(stored, CIPHER) == masked  # after the verification's lifetime: masked
+    plain = {"event": "bot", "text": "Bạn cần hỗ trợ gì thêm?", "data": {}, "metadata": {}}
+    assert scrub_event(plain, CIPHER) == plain  # nothing personal: nothing sealed
 
 
 @pytest.fixture

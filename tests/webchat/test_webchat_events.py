@@ -136,17 +136,18 @@ def test_history_shows_only_the_current_rasa_session() -> None:
         user("câu hỏi cũ"),
         bot("trả lời cũ"),
         {"event": "action", "name": "action_session_start", "timestamp": 50.0},
+        bot("lời chào"),  # uttered by action_session_start, before session_started
         {"event": "session_started", "timestamp": 50.0},
         user("câu hỏi mới"),
         bot("trả lời mới"),
     ]
     rows = list(enumerate(events))
     page = history(rows, 100, now=60.0)
-    assert [e["text"] for e in page["events"]] == ["câu hỏi mới", "trả lời mới"]
+    assert [e["text"] for e in page["events"]] == ["lời chào", "câu hỏi mới", "trả lời mới"]
     assert page["cursor"] == len(events)
     # A reset (cursor beyond the end) also starts at this session.
     reset = events_page(rows, 99, reset=True, now=60.0)
-    assert [e["text"] for e in reset["events"]] == ["câu hỏi mới", "trả lời mới"]
+    assert [e["text"] for e in reset["events"]] == ["lời chào", "câu hỏi mới", "trả lời mới"]
 
 
 def test_personal_answers_are_not_replayed_after_the_verification_time() -> None:

@@ -22,6 +22,9 @@ from vssid.db.base import utcnow
 from vssid.services import audit
 
 TOKEN_BYTES = 32
+# Issued tokens start with this: never with "-" (read as an option on a command line), and easy
+# for secret scanners to recognise.
+TOKEN_PREFIX = "vssid_agent_"
 MAX_NAME_LENGTH = 100
 LOCKOUT_FAILURES = 10
 LOCKOUT_WINDOW = timedelta(minutes=15)
@@ -140,7 +143,7 @@ def issue_token(session: Session, *, name: str, token: str | None = None) -> str
     Returns the token: shown once, never stored. `token` is for tests only.
     """
     name = _clean_name(name)
-    token = token or secrets.token_urlsafe(TOKEN_BYTES)
+    token = token or TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
     with session.begin():
         agent = session.scalars(sa.select(Agent).where(Agent.name == name)).first()
