@@ -134,8 +134,8 @@ class RedisButtonPayloads(ButtonPayloads):
         return raw.decode("utf-8") if raw is not None else None
 
 
-def button_payloads(redis_url: str = "") -> ButtonPayloads:
+def button_payloads(redis_url: str = "", namespace: str = "vssid") -> ButtonPayloads:
     """The button map for this deployment: Redis when `redis_url` is one, else in-process."""
     if redis_url.startswith(("redis://", "rediss://")):
-        return RedisButtonPayloads(redis_url)
+        return RedisButtonPayloads(redis_url, key_prefix=f"{namespace}:telegram:button:")
     return ButtonPayloads()

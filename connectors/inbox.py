@@ -75,10 +75,13 @@ class RedisRecentIds:
         return not self._redis.set(f"{self._prefix}{key}", b"1", nx=True, ex=self._ttl)
 
 
-def recent_ids(redis_url: str = "") -> RecentIds | RedisRecentIds:
-    """The duplicate memory for this deployment: Redis when `redis_url` is one, else in-process."""
+def recent_ids(redis_url: str = "", namespace: str = "vssid") -> RecentIds | RedisRecentIds:
+    """The duplicate memory for this deployment: Redis when `redis_url` is one, else in-process.
+
+    `namespace` prefixes the keys (settings.redis_namespace(): one per bot or deployment; a test
+    stack uses its own, since its update ids restart at every run)."""
     if redis_url.startswith(("redis://", "rediss://")):
-        return RedisRecentIds(redis_url)
+        return RedisRecentIds(redis_url, prefix=f"{namespace}:telegram:update:")
     return RecentIds()
 
 

@@ -159,6 +159,7 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "OTP_TTL_SECONDS": "300",
         "PROXIES_COUNT": "1",  # tests name their client address in X-Forwarded-For
         "RATE_LIMIT_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",  # fresh counters per run
+        "REDIS_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",  # update ids restart at every run
     }
     # The hotline is open round the clock in the test stack, so a run does not depend on the
     # wall clock; tests of the after-hours branch restart the action server with other hours.

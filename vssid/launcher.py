@@ -77,7 +77,7 @@ class Stack:
         environ = {**os.environ, **self.env}
         if self.enable_api:
             environ["ENABLE_RASA_API"] = "1"
-            environ.setdefault("RASA_API_TOKEN", secrets.token_urlsafe(24))
+            environ.setdefault("RASA_API_TOKEN", secrets.token_hex(24))
             self.env.setdefault("RASA_API_TOKEN", environ["RASA_API_TOKEN"])
         for name in PER_START_SECRETS:
             if not environ.get(name) and settings.is_development():

@@ -18,7 +18,7 @@ def main() -> None:
         token = settings.rasa_api_token()
         if not token:
             sys.exit("ENABLE_RASA_API=1 needs RASA_API_TOKEN (a long random value).")
-        sys.argv += ["--enable-api", "--auth-token", token]
+        sys.argv += ["--enable-api", f"--auth-token={token}"]  # "=": a token may start with "-"
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -152,6 +152,12 @@ def rate_limit_storage_url() -> str:
     return lock_store if lock_store.startswith(("redis://", "rediss://")) else "memory://"
 
 
+def redis_namespace() -> str:
+    """Prefix of the keys of state shared in Redis (Telegram's duplicate memory and button map);
+    REDIS_NAMESPACE, default "vssid". A test stack uses its own per run."""
+    return env("REDIS_NAMESPACE", "vssid")
+
+
 def rate_limit_namespace() -> str:
     """Prefix of the rate-limit keys (a test stack uses its own, so runs do not share counters)."""
     return env("RATE_LIMIT_NAMESPACE", "vssid")

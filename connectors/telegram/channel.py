@@ -74,10 +74,10 @@ class TelegramInput(InputChannel):
     def __init__(self, config: TelegramConfig | None = None, *, seed_buttons: bool = True) -> None:
         self.config = config or TelegramConfig.from_env()
         # Shared by the replicas through Redis when LOCK_STORE_URL is set (connectors/inbox.py).
-        self.buttons = button_payloads(settings.lock_store_url())
+        self.buttons = button_payloads(settings.lock_store_url(), settings.redis_namespace())
         if seed_buttons:
             self.buttons.seed(known_payloads())
-        self._seen = recent_ids(settings.lock_store_url())
+        self._seen = recent_ids(settings.lock_store_url(), settings.redis_namespace())
         self._queues = PerKeyQueues()
         self._output: TelegramOutput | None = None
         if not self.config.enabled:

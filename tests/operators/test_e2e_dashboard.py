@@ -167,7 +167,7 @@ def test_fallback_with_a_phone_number_is_unanswered_and_masked(seeded: Any) -> N
     assert item["text"] == "duyệt cập nhật tài khoản tự động số xxxxxxx678"
     assert "fallback" in item["kinds"] and "telegram" in item["channels"]
     assert item["count"] >= 1 and item["guess"]
-    assert item["suggested_topic"] == "update_address"  # the NLU's guess is no topic: the kb/ search's
+    assert item["suggested_topic"] == "update_address"  # the kb/ search's best, not the NLU's guess
 
 
 def test_kb_health_shows_the_topic_followed_by_not_helpful(seeded: Any) -> None:

@@ -46,6 +46,7 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
         "PROXIES_COUNT": "1",  # nginx in front: the client address is the one nginx saw
         # All 50 simulated users come from 127.0.0.1: the per-address limits would refuse them.
         "RATE_LIMIT_NAMESPACE": f"scale-{uuid.uuid4().hex[:8]}",
+        "REDIS_NAMESPACE": f"scale-{uuid.uuid4().hex[:8]}",
         "RATE_LIMIT_WEBCHAT_SESSION": "10000/minute",
         "RATE_LIMIT_WEBCHAT_MESSAGE_ADDRESS": "100000/minute",
         "RATE_LIMIT_WEBCHAT_READ_ADDRESS": "100000/minute",

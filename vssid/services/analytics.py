@@ -157,8 +157,9 @@ class AnalyticsService:
                     "guess": group.guess,
                     "guess_topic": topic,
                     "guess_title": titles.get(topic, ""),
-                    # The topic to propose by default: the NLU's FAQ guess, else the kb/ search's best.
-                    "suggested_topic": topic or (found[0].topic if found else ""),
+                    # The topic to propose by default: the kb/ search's best (right more often than
+                    # the NLU's guess on fallback messages, bench/RESULTS.md "Operators"), else the guess.
+                    "suggested_topic": found[0].topic if found else topic,
                     "kinds": group.kinds,
                     "channels": group.channels,
                     "variants": group.variants,
