@@ -35,12 +35,20 @@ def _in_ci() -> bool:
 
 
 def redis_url_or_skip() -> str:
-    """TEST_REDIS_URL; a test needing it skips without it, or fails under CI=true."""
+    """TEST_REDIS_URL of a reachable Redis; a test needing it skips without it, or fails under CI=true."""
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         if _in_ci():
             pytest.fail("CI=true but TEST_REDIS_URL is not set: run the suite through `make test`")
         pytest.skip("TEST_REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except redis.RedisError as e:
+        if _in_ci():
+            pytest.fail(f"CI=true but Redis at TEST_REDIS_URL is unreachable: {e}")
+        pytest.skip(f"Redis at TEST_REDIS_URL is unreachable: {e}")
     return url
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
+from tests.databases import redis_url_or_skip
 from vssid.stores import create_lock_store
 
 
@@ -31,21 +32,6 @@ def test_other_schemes_are_refused() -> None:
         create_lock_store("memcached://127.0.0.1:11211")
 
 
-def _redis_url() -> str:
-    import os
-
-    import redis
-
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    try:
-        redis.Redis.from_url(url, socket_timeout=2).ping()
-    except redis.RedisError as e:
-        pytest.skip(f"Redis at TEST_REDIS_URL is unreachable: {e}")
-    return url
-
-
 def test_replicas_issuing_tickets_at_once_never_share_or_lose_one() -> None:
     """Two lock stores = two Rasa processes; 8 threads issue and finish tickets of ONE conversation."""
     import threading
@@ -53,7 +39,7 @@ def test_replicas_issuing_tickets_at_once_never_share_or_lose_one() -> None:
 
     from vssid.locks import AtomicRedisLockStore
 
-    url = _redis_url()
+    url = redis_url_or_skip()
     replicas = [create_lock_store(url), create_lock_store(url)]
     assert all(isinstance(store, AtomicRedisLockStore) for store in replicas)
     conversation = f"web-{uuid.uuid4().hex}"
@@ -92,7 +78,7 @@ def test_replicas_issuing_tickets_at_once_never_share_or_lose_one() -> None:
 def test_cleanup_keeps_the_lock_while_someone_waits() -> None:
     import uuid
 
-    url = _redis_url()
+    url = redis_url_or_skip()
     first, second = create_lock_store(url), create_lock_store(url)
     conversation = f"web-{uuid.uuid4().hex}"
     mine = first.issue_ticket(conversation, 60)

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
 from connectors.buttons import ButtonPayloads, RedisButtonPayloads, button_payloads
 from connectors.inbox import RecentIds, RedisRecentIds, recent_ids
+from tests.databases import redis_url_or_skip
 
 
 @pytest.fixture
 def redis_url() -> str:
-    import redis
-
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    try:
-        redis.Redis.from_url(url, socket_timeout=2).ping()
-    except redis.RedisError as e:
-        pytest.skip(f"Redis at TEST_REDIS_URL is unreachable: {e}")
-    return url
+    return redis_url_or_skip()
 
 
 def test_without_redis_each_process_keeps_its_own() -> None:

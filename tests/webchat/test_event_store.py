@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from tests.databases import BACKENDS, empty_database
+from tests.databases import BACKENDS, empty_database, redis_url_or_skip
 from vssid.notifications import ConversationSignals, signals
 from vssid.stores import EnvSQLTrackerStore, read_event_rows
 
@@ -125,22 +124,9 @@ def test_a_change_signalled_from_another_thread_wakes_the_waiting_loop() -> None
     assert asyncio.run(scenario()) is True
 
 
-def _redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_timeout=2).ping()
-    except redis.RedisError as e:
-        pytest.skip(f"Redis at TEST_REDIS_URL is unreachable: {e}")
-    return url
-
-
 def test_redis_carries_a_change_to_the_other_processes() -> None:
     """Two ConversationSignals stand for two Rasa processes sharing one Redis."""
-    url = _redis_url()
+    url = redis_url_or_skip()
     sender = f"web-{uuid.uuid4().hex}"
     saver, waiter = ConversationSignals(url), ConversationSignals(url)
 
