@@ -46,6 +46,7 @@ from connectors import guard
 from connectors.agent_auth import agent_or_refusal
 from connectors.conversation_actions import execute_action
 from connectors.dashboard import register_dashboard
+from connectors.pages import NO_STORE, serve_page
 from vssid import logmask
 from vssid.aio import run_blocking
 from vssid.channels import channel_for_conversation
@@ -64,15 +65,7 @@ _STATIC_FILES = {
     "console.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
-_NO_STORE = {"Cache-Control": "no-store"}
-_PAGE_HEADERS = {
-    **_NO_STORE,
-    "Content-Security-Policy": (
-        "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+_NO_STORE = NO_STORE
 
 
 # --- running actions in the user's conversation ------------------------------------------
@@ -239,17 +232,7 @@ class AgentConsoleInput(InputChannel):
         async def bad_input(request: Request, exception: BadInput) -> HTTPResponse:
             return _error(400, "invalid", "Yêu cầu không hợp lệ.", detail=str(exception))
 
-        @console.get("/")
-        async def page(request: Request) -> HTTPResponse:
-            return await response.file(
-                STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8", headers=_PAGE_HEADERS
-            )
-
-        @console.get("/static/<name>")
-        async def static(request: Request, name: str) -> HTTPResponse:
-            if name not in _STATIC_FILES:
-                return _error(404, "not_found", "Không có tệp này.")
-            return await response.file(STATIC_DIR / name, mime_type=_STATIC_FILES[name], headers=_NO_STORE)
+        serve_page(console, route="/", directory=STATIC_DIR, files=_STATIC_FILES)
 
         @console.get("/health")
         async def health(request: Request) -> HTTPResponse:

@@ -28,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.agent_auth import agent_or_refusal
+from connectors.pages import NO_STORE, serve_page
 from vssid.aio import run_blocking
 from vssid.services import kb_suggestions
 from vssid.services.analytics import InvalidRange, parse_days
@@ -39,16 +40,11 @@ _STATIC_FILES = {
     "dashboard.css": "text/css; charset=utf-8",
     "chart.umd.min.js": "text/javascript; charset=utf-8",
 }
-_NO_STORE = {"Cache-Control": "no-store"}
-_PAGE_HEADERS = {
-    **_NO_STORE,
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+_NO_STORE = NO_STORE
+_DASHBOARD_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:
@@ -107,17 +103,8 @@ def register_dashboard(blueprint: Blueprint) -> None:
             return _error(400, "invalid_days", f"Tham số days không hợp lệ: {e}.")
         return await run_blocking(use_case, days)
 
-    @blueprint.get("/dashboard")
-    async def dashboard_page(request: Request) -> HTTPResponse:
-        return await response.file(
-            STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8", headers=_PAGE_HEADERS
-        )
-
-    @blueprint.get("/dashboard/static/<name>")
-    async def dashboard_static(request: Request, name: str) -> HTTPResponse:
-        if name not in _STATIC_FILES:
-            return _error(404, "not_found", "Không có tệp này.")
-        return await response.file(STATIC_DIR / name, mime_type=_STATIC_FILES[name], headers=_NO_STORE)
+    # Chart.js draws into canvases and exports images: data:/blob: images are allowed here.
+    serve_page(blueprint, route="/dashboard", directory=STATIC_DIR, files=_STATIC_FILES, csp=_DASHBOARD_CSP)
 
     @blueprint.get("/api/stats")
     async def stats(request: Request) -> HTTPResponse:
