@@ -37,6 +37,7 @@ from vssid.services.records import (
     EmployerPeriod,
     PlaceInfo,
 )
+from vssid.services.sliding_window import window_limit_end
 from vssid.services.verification import current_verification
 
 T = TypeVar("T")
@@ -112,22 +113,21 @@ def _not_found_limit(
     """The refusal when this conversation, or anyone asking about `subject` (counted by its
     keyed hash across conversations), had too many not-found answers to `event` lately."""
     failed = (AuditEntry.event == event) & (AuditEntry.outcome == audit.OUTCOME_NOT_FOUND)
-    since = now - LOOKUP_WINDOW
     for condition in (
         AuditEntry.conversation_id == conversation_id,
         AuditEntry.subject_hash == audit.subject_hash(subject),
     ):
-        times = (
-            session.execute(
-                select(AuditEntry.created_at)
-                .where(failed, condition, AuditEntry.created_at > since)
-                .order_by(AuditEntry.created_at)
-            )
-            .scalars()
-            .all()
+        ends = window_limit_end(
+            session,
+            AuditEntry.created_at,
+            failed,
+            condition,
+            now=now,
+            allowed=LOOKUP_FAILURES_ALLOWED,
+            window=LOOKUP_WINDOW,
         )
-        if len(times) >= LOOKUP_FAILURES_ALLOWED:
-            return LookupLimit(times[-LOOKUP_FAILURES_ALLOWED] + LOOKUP_WINDOW)
+        if ends is not None:
+            return LookupLimit(ends)
     return None
 
 

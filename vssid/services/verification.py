@@ -39,6 +39,7 @@ from vssid.services.errors import (
 )
 from vssid.services.identifiers import OTP_LENGTH
 from vssid.services.records import OtpSent
+from vssid.services.sliding_window import window_limit_end
 
 logger = logging.getLogger(__name__)
 
@@ -206,17 +207,17 @@ def _send_limit(
         (OtpChallenge.conversation_id == conversation_id, policy.max_sends, policy.send_window),
         (OtpChallenge.bhxh_code == bhxh_code, policy.max_sends_global, policy.global_send_window),
     ):
-        sent = (
-            session.execute(
-                select(OtpChallenge.created_at)
-                .where(OtpChallenge.bhxh_code == bhxh_code, scope, OtpChallenge.created_at > now - window)
-                .order_by(OtpChallenge.created_at)
-            )
-            .scalars()
-            .all()
+        ends = window_limit_end(
+            session,
+            OtpChallenge.created_at,
+            OtpChallenge.bhxh_code == bhxh_code,
+            scope,
+            now=now,
+            allowed=allowed,
+            window=window,
         )
-        if len(sent) >= allowed:
-            return OtpRequestLimit(sent[-allowed] + window)
+        if ends is not None:
+            return OtpRequestLimit(ends)
     return None
 
 
