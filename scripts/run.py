@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 
 from vssid import settings
-from vssid.launcher import Stack, latest_model
+from vssid.launcher import Stack, latest_model, run_until_signal
 from vssid.settings import PROJECT_ROOT
 
 
@@ -23,28 +22,20 @@ def main() -> int:
         env={"SANIC_WORKERS": str(workers)},
     )
 
-    def _stop(signum: int, _frame: object) -> None:
-        print("\nStopping the Rasa server and the action server...", flush=True)
-        stack.stop()
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    print("Starting the action server and the Rasa server (Ctrl-C stops both)...", flush=True)
-    stack.start()
-    print(
-        f"""
+    return run_until_signal(
+        stack,
+        starting="Starting the action server and the Rasa server (Ctrl-C stops both)...",
+        stopping="Stopping the Rasa server and the action server...",
+        banner=lambda: (
+            f"""
 Trợ lý VssID is running.
   Web chat (demo page): {stack.url}/webhooks/webchat/
   Agent console:        {stack.url}/webhooks/agent/   (tokens: make agent-cli ARGS="issue-token NAME")
   Action server:        {stack.action_url}/health
   Rasa server workers:  {workers} (SANIC_WORKERS; 2 needs LOCK_STORE_URL=redis://...)
-Press Ctrl-C to stop.""",
-        flush=True,
+Press Ctrl-C to stop."""
+        ),
     )
-    code = stack.wait()
-    stack.stop()
-    return code
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Ports (not the defaults of `make run`): nginx 18080, Rasa 15005/15006, actions 1
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from vssid import settings
-from vssid.launcher import latest_model
+from vssid.launcher import latest_model, run_until_signal
 from vssid.scale import ScaleOut
 from vssid.settings import PROJECT_ROOT
 
@@ -46,27 +45,19 @@ def main() -> int:
         )
     demo = ScaleOut(model=latest_model(), env=env, run_dir=Path(settings.VAR_DIR) / "scale-demo")
 
-    def _stop(signum: int, _frame: object) -> None:
-        print("\nStopping nginx, the Rasa servers and the action servers...", flush=True)
-        demo.stop()
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    print("Starting 2 action servers, 2 Rasa servers and nginx...", flush=True)
-    demo.start()
-    print(
-        f"""
+    return run_until_signal(
+        demo,
+        starting="Starting 2 action servers, 2 Rasa servers and nginx...",
+        stopping="Stopping nginx, the Rasa servers and the action servers...",
+        banner=lambda: (
+            f"""
 Trợ lý VssID is running behind nginx ({demo.run_dir}/nginx.conf).
   Web chat (demo page): {demo.url}/webhooks/webchat/
   Rasa replicas:        {", ".join(stack.url for stack in demo.stacks)}
   Stores:               tracker + records {sa.engine.make_url(database).render_as_string()}, locks {redis_url}
-Press Ctrl-C to stop.""",
-        flush=True,
+Press Ctrl-C to stop."""
+        ),
     )
-    code = demo.wait()
-    demo.stop()
-    return code
 
 
 if __name__ == "__main__":

@@ -13,8 +13,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from vssid import settings
 from vssid.settings import PROJECT_ROOT
@@ -205,3 +207,32 @@ class Stack:
                     print(f"{name} exited with code {code}", file=sys.stderr)
                     return code
             time.sleep(0.5)
+
+
+class Runnable(Protocol):
+    """What `run_until_signal` drives: a Stack, or a ScaleOut of several."""
+
+    def start(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+    def wait(self) -> int: ...
+
+
+def run_until_signal(processes: Runnable, *, starting: str, stopping: str, banner: Callable[[], str]) -> int:
+    """Start `processes` in the foreground, print `banner()` once they serve, and stop them on
+    Ctrl-C / SIGTERM or when one of them exits (its exit code is returned)."""
+
+    def _stop(signum: int, _frame: object) -> None:
+        print(f"\n{stopping}", flush=True)
+        processes.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print(starting, flush=True)
+    processes.start()
+    print(banner(), flush=True)
+    code = processes.wait()
+    processes.stop()
+    return code
