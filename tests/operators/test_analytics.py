@@ -11,9 +11,9 @@ def _seed(log) -> None:
     log.user("web-a", "quên mật khẩu vssid", "faq", topic="forgot_password", channel="webchat")
     log.bot("web-a", "utter_faq/forgot_password")
     log.user("web-a", "không đúng", "not_helpful", channel="webchat")
-    log.user("tg-1", "số tôi là 0912345678 mà ko vào đc", "nlu_fallback", 0.3, channel="telegram",
+    log.user("tg-1", "số tôi là 0912345678 mà mất sim rồi ko vào đc", "nlu_fallback", 0.3, channel="telegram",
              ranking=[("nlu_fallback", 0.5), ("faq", 0.3)], topic="lost_phone")  # fmt: skip
-    log.user("tg-1", "so toi la 0987654321 ma ko vao dc", "nlu_fallback", 0.3, channel="telegram",
+    log.user("tg-1", "so toi la 0987654321 ma mat sim roi ko vao dc", "nlu_fallback", 0.3, channel="telegram",
              ranking=[("nlu_fallback", 0.5), ("faq", 0.3)], topic="lost_phone")  # fmt: skip
     log.bot("tg-1", "utter_handoff_in_hours")
     log.bot("tg-1", "utter_handoff_agent_reply", at=(NOW + timedelta(seconds=90)).timestamp())
@@ -57,8 +57,8 @@ def test_unanswered_are_masked_grouped_and_guessed(analytics) -> None:
     item = items[0]
     assert item["count"] == 2
     assert sorted(item["variants"]) == [
-        "so toi la xxxxxxx321 ma ko vao dc",
-        "số tôi là xxxxxxx678 mà ko vào đc",
+        "so toi la xxxxxxx321 ma mat sim roi ko vao dc",
+        "số tôi là xxxxxxx678 mà mất sim rồi ko vào đc",
     ]
     assert item["text"] in item["variants"]
     assert item["suggested_topic"] == "lost_phone"

@@ -27,12 +27,13 @@ from vssid.db.engine import make_engine
 pytestmark = pytest.mark.e2e
 
 PHONE = "0912345678"
-# Words of update_address's answer, which the model does not place (nlu_fallback): the messages
-# must stay below the NLU threshold for the knowledge-base search to be what answers them.
-FALLBACK_WITH_PHONE = f"duyệt cập nhật tài khoản tự động số {PHONE}"
+# Words of an answer, which the model does not place (nlu_fallback): the messages must stay below
+# the NLU threshold for the knowledge-base search to be what answers them (garbled words included,
+# as typed in a hurry).
+FALLBACK_WITH_PHONE = f"duyệt cập nhật tự động qwrtz plokm {PHONE}"
 KB_MESSAGES = {
-    "tin nhắn báo thành công": "forgot_password",
-    "tài khoản tự động duyệt cập nhật": "update_address",
+    "soạn tin theo cú pháp": "forgot_password",
+    "chọn mục thông tin tài khoản cá nhân": "change_phone",
 }
 ESCALATIONS = ("utter_handoff_in_hours", "utter_handoff_after_hours")
 CHROMIUM = "/usr/bin/chromium"
@@ -163,8 +164,8 @@ def test_api_figures_equal_sql_counts(seeded: Any) -> None:
 def test_fallback_with_a_phone_number_is_unanswered_and_masked(seeded: Any) -> None:
     answer = _api(seeded, "unanswered", days="7")
     assert PHONE not in json.dumps(answer, ensure_ascii=False)
-    item = next(i for i in answer["items"] if "duyệt cập nhật tài khoản tự động số" in i["text"])
-    assert item["text"] == "duyệt cập nhật tài khoản tự động số xxxxxxx678"
+    item = next(i for i in answer["items"] if "duyệt cập nhật tự động qwrtz plokm" in i["text"])
+    assert item["text"] == "duyệt cập nhật tự động qwrtz plokm xxxxxxx678"
     assert "fallback" in item["kinds"] and "telegram" in item["channels"]
     assert item["count"] >= 1 and item["guess"]
     assert item["suggested_topic"] == "update_address"  # the kb/ search's best, not the NLU's guess
@@ -211,7 +212,7 @@ def test_page_shows_the_sql_counts_and_suggests_an_example(seeded: Any, browser:
         page.evaluate("Chart.getChart('chart-days').data.datasets[1].data.reduce((a, b) => a + b, 0)")
         == (expected["messages"])
     )
-    item = page.locator("#unanswered li", has_text="duyệt cập nhật tài khoản tự động số xxxxxxx678")
+    item = page.locator("#unanswered li", has_text="duyệt cập nhật tự động qwrtz plokm xxxxxxx678")
     expect(item).to_have_count(1)
     assert PHONE not in page.content()
     expect(item.locator("select")).to_have_value("update_address")
@@ -229,7 +230,7 @@ def test_page_shows_the_sql_counts_and_suggests_an_example(seeded: Any, browser:
     stored = yaml.safe_load(
         (_var_dir(seeded) / "kb_suggestions" / "update_address.yml").read_text(encoding="utf-8")
     )
-    assert stored["suggestions"][0]["text"] == "duyệt cập nhật tài khoản tự động số xxxxxxx678"
+    assert stored["suggestions"][0]["text"] == "duyệt cập nhật tự động qwrtz plokm xxxxxxx678"
     assert stored["suggestions"][0]["suggested_by"] == "Lan"
 
 

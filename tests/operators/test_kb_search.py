@@ -27,7 +27,7 @@ def test_a_sentence_of_an_answer_finds_its_topic_among_three(topic: str) -> None
 @pytest.mark.parametrize(
     ("message", "topic"),
     [
-        ("tin nhắn báo thành công", "forgot_password"),
+        ("soạn tin theo cú pháp", "forgot_password"),
         ("hệ thống tự động duyệt và cập nhật", "update_address"),
         ("mat sim cu roi thi huy tai khoan cu the nao", "lost_phone"),
         ("quên mk vssid", "forgot_password"),
