@@ -23,6 +23,9 @@ from vssid.launcher import Stack, free_port, latest_model
 from vssid.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# The environment this test session began with: what the stack's processes inherit, whatever a
+# test or fixture has set in os.environ since (e.g. limits for an in-process channel).
+ENVIRON_AT_START = dict(os.environ)
 ALWAYS_OPEN = "00:00-24:00"
 TEST_SECRETS = {
     "WEBCHAT_SECRET": "test-webchat-secret-0123456789abcdef",
@@ -191,7 +194,9 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
     env = dict(stack_env)
     for command in ("upgrade", "seed"):
         subprocess.check_call(
-            [sys.executable, "-m", "vssid.db.manage", command], cwd=PROJECT_ROOT, env={**os.environ, **env}
+            [sys.executable, "-m", "vssid.db.manage", command],
+            cwd=PROJECT_ROOT,
+            env={**ENVIRON_AT_START, **env},
         )
     env["AGENT_TOKEN"] = _issue_agent_token(env["DATABASE_URL"], TEST_AGENT)
     telegram = FakeTelegramAPI()
@@ -209,6 +214,7 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
         log_dir=log_dir,
         enable_rest=True,
         enable_api=True,  # a private test stack reads trackers through Rasa's API
+        base_environ=ENVIRON_AT_START,
     )
     try:
         stack.start()
