@@ -7,6 +7,7 @@ store in Redis (TEST_REDIS_URL), so the end-to-end tests exercise the production
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -263,27 +264,76 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_sep("=", line, yellow=sqlite_only, green=not sqlite_only, bold=True)
 
 
+# Process-wide state that tests change, directly or through what they build: restored after
+# every test. (module, attribute)
+PROCESS_GLOBALS = (
+    ("vssid.services.registry", "_records"),
+    ("vssid.services.registry", "_tickets"),
+    ("vssid.services.registry", "_analytics"),
+    ("vssid.services.registry", "_access"),
+    ("vssid.logmask", "_installed"),
+    ("connectors.telegram.channel", "_active_output"),  # the newest TelegramInput's output
+    ("sanic", "Sanic.test_mode"),
+)
+
+
 @pytest.fixture(autouse=True)
 def _process_globals_restored() -> Iterator[None]:
-    """Every test leaves the process-wide state as it found it (service registry, Sanic's
-    test mode, the log-masking filter), so no test depends on the order of the others."""
+    """Every test leaves the process-wide state as it found it (PROCESS_GLOBALS, the root
+    logger's filters) and counts its in-process rate limits from zero, so no test depends on
+    the order of the others."""
+    import importlib
     import logging
 
-    from sanic import Sanic
+    from connectors import guard
+
+    def holder(module: str, attribute: str) -> tuple[Any, str]:
+        owner: Any = importlib.import_module(module)
+        *path, name = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        return owner, name
+
+    saved = [(owner, name, getattr(owner, name)) for owner, name in (holder(*g) for g in PROCESS_GLOBALS)]
+    root = logging.getLogger()
+    filters = {id(h): list(h.filters) for h in (root, *root.handlers)}
+    guard._rate_limits = None
+    yield
+    guard._rate_limits = None
+    for owner, name, value in saved:
+        setattr(owner, name, value)
+    for h in (root, *root.handlers):
+        if id(h) in filters:
+            h.filters = filters[id(h)]
+
+
+@pytest.fixture
+def root_log() -> Iterator[io.StringIO]:
+    """What the root logger writes during the test (INFO and up), with no masking filter on any
+    of its handlers yet: one may have been installed process-wide before this test (a channel or
+    tracker store built by a session fixture). Loggers, filters and `logmask` are restored after."""
+    import logging
 
     from vssid import logmask
-    from vssid.services import registry
 
     root = logging.getLogger()
-    saved = (registry._records, registry._tickets, Sanic.test_mode, logmask._installed)
-    filters = {id(holder): list(holder.filters) for holder in (root, *root.handlers)}
-    yield
-    registry.set_records_service(saved[0])
-    registry.set_ticket_service(saved[1])
-    Sanic.test_mode, logmask._installed = saved[2], saved[3]
-    for holder in (root, *root.handlers):
-        if id(holder) in filters:
-            holder.filters = filters[id(holder)]
+    holders = (root, *root.handlers)
+    saved = ([list(holder.filters) for holder in holders], root.level, logmask._installed)
+    for holder in holders:
+        holder.filters = [f for f in holder.filters if not isinstance(f, logmask.MaskingFilter)]
+    logmask._installed = False
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        for holder, filters in zip(holders, saved[0], strict=True):
+            holder.filters = filters
+        root.setLevel(saved[1])
+        logmask._installed = saved[2]
 
 
 def new_sender(prefix: str = "test") -> str:
