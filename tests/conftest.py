@@ -97,9 +97,7 @@ class RasaStack:
         tests get their own rate-limit and lockout counters, as separate users would.
         """
         http = requests.Session()
-        http.headers["X-Forwarded-For"] = (
-            address or f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-        )
+        http.headers["X-Forwarded-For"] = address or new_address()
         return http
 
     def tracker(self, sender: str) -> dict[str, Any]:
@@ -339,3 +337,12 @@ def root_log() -> Iterator[io.StringIO]:
 def new_sender(prefix: str = "test") -> str:
     """A conversation id nobody else uses."""
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def new_address() -> str:
+    """A client address nobody else uses. The test stack trusts one proxy (PROXIES_COUNT=1), so a
+    client sending it in X-Forwarded-For has per-address limits (sessions, messages, tickets,
+    agent logins) of its own, as a separate user would; without it, every client of a run would
+    share 127.0.0.1's."""
+    value = uuid.uuid4().int
+    return f"10.{value % 251}.{(value >> 8) % 251}.{(value >> 16) % 251 + 1}"

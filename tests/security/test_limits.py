@@ -15,8 +15,8 @@ import requests
 
 from connectors.telegram.client import SECRET_HEADER
 from connectors.telegram.texts import NON_TEXT, TOO_FAST
-from tests.conftest import RasaStack
-from tests.security.conftest import WebClient, new_address
+from tests.conftest import RasaStack, new_address
+from tests.security.conftest import WebClient
 from tests.telegram import updates
 
 pytestmark = pytest.mark.e2e

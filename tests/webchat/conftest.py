@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import new_address
 from tests.databases import migrated
 from tests.webchat.fake_rasa import FakeRasa
 from vssid.db.engine import dispose_engines
@@ -60,14 +61,20 @@ def fake_rasa(fake_rasa_server: FakeRasa, webchat_env: str) -> FakeRasa:
 
 
 class WebSession:
-    """A session issued by a web chat server, with the headers that prove it."""
+    """A session issued by a web chat server, with the headers that prove it, from a client
+    address of its own (the test stack counts sessions, messages and tickets per address)."""
 
     def __init__(self, base_url: str, issued: dict[str, str] | None = None) -> None:
         self.base = f"{base_url}/webhooks/webchat"
-        issued = issued or requests.post(f"{self.base}/session", timeout=10).json()
+        address = {"X-Forwarded-For": new_address()}
+        issued = issued or requests.post(f"{self.base}/session", headers=address, timeout=10).json()
         self.session_id: str = issued["session_id"]
         self.token: str = issued["token"]
-        self.headers = {"X-Webchat-Session": self.session_id, "Authorization": f"Bearer {self.token}"}
+        self.headers = {
+            **address,
+            "X-Webchat-Session": self.session_id,
+            "Authorization": f"Bearer {self.token}",
+        }
 
     def at(self, base_url: str) -> WebSession:
         """The same session, talking to another server (replica)."""
