@@ -7,6 +7,7 @@ store in Redis (TEST_REDIS_URL), so the end-to-end tests exercise the production
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -23,6 +24,9 @@ from vssid.launcher import Stack, free_port, latest_model
 from vssid.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# The environment this test session began with: what the stack's processes inherit, whatever a
+# test or fixture has set in os.environ since (e.g. limits for an in-process channel).
+ENVIRON_AT_START = dict(os.environ)
 ALWAYS_OPEN = "00:00-24:00"
 TEST_SECRETS = {
     "WEBCHAT_SECRET": "test-webchat-secret-0123456789abcdef",
@@ -93,9 +97,7 @@ class RasaStack:
         tests get their own rate-limit and lockout counters, as separate users would.
         """
         http = requests.Session()
-        http.headers["X-Forwarded-For"] = (
-            address or f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-        )
+        http.headers["X-Forwarded-For"] = address or new_address()
         return http
 
     def tracker(self, sender: str) -> dict[str, Any]:
@@ -191,7 +193,9 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
     env = dict(stack_env)
     for command in ("upgrade", "seed"):
         subprocess.check_call(
-            [sys.executable, "-m", "vssid.db.manage", command], cwd=PROJECT_ROOT, env={**os.environ, **env}
+            [sys.executable, "-m", "vssid.db.manage", command],
+            cwd=PROJECT_ROOT,
+            env={**ENVIRON_AT_START, **env},
         )
     env["AGENT_TOKEN"] = _issue_agent_token(env["DATABASE_URL"], TEST_AGENT)
     telegram = FakeTelegramAPI()
@@ -209,6 +213,7 @@ def rasa_stack(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
         log_dir=log_dir,
         enable_rest=True,
         enable_api=True,  # a private test stack reads trackers through Rasa's API
+        base_environ=ENVIRON_AT_START,
     )
     try:
         stack.start()
@@ -257,29 +262,87 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_sep("=", line, yellow=sqlite_only, green=not sqlite_only, bold=True)
 
 
+# Process-wide state that tests change, directly or through what they build: restored after
+# every test. (module, attribute)
+PROCESS_GLOBALS = (
+    ("vssid.services.registry", "_records"),
+    ("vssid.services.registry", "_tickets"),
+    ("vssid.services.registry", "_analytics"),
+    ("vssid.services.registry", "_access"),
+    ("vssid.logmask", "_installed"),
+    ("connectors.telegram.channel", "_active_output"),  # the newest TelegramInput's output
+    ("sanic", "Sanic.test_mode"),
+)
+
+
 @pytest.fixture(autouse=True)
 def _process_globals_restored() -> Iterator[None]:
-    """Every test leaves the process-wide state as it found it (service registry, Sanic's
-    test mode, the log-masking filter), so no test depends on the order of the others."""
+    """Every test leaves the process-wide state as it found it (PROCESS_GLOBALS, the root
+    logger's filters) and counts its in-process rate limits from zero, so no test depends on
+    the order of the others."""
+    import importlib
     import logging
 
-    from sanic import Sanic
+    from connectors import guard
+
+    def holder(module: str, attribute: str) -> tuple[Any, str]:
+        owner: Any = importlib.import_module(module)
+        *path, name = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        return owner, name
+
+    saved = [(owner, name, getattr(owner, name)) for owner, name in (holder(*g) for g in PROCESS_GLOBALS)]
+    root = logging.getLogger()
+    filters = {id(h): list(h.filters) for h in (root, *root.handlers)}
+    guard._rate_limits = None
+    yield
+    guard._rate_limits = None
+    for owner, name, value in saved:
+        setattr(owner, name, value)
+    for h in (root, *root.handlers):
+        if id(h) in filters:
+            h.filters = filters[id(h)]
+
+
+@pytest.fixture
+def root_log() -> Iterator[io.StringIO]:
+    """What the root logger writes during the test (INFO and up), with no masking filter on any
+    of its handlers yet: one may have been installed process-wide before this test (a channel or
+    tracker store built by a session fixture). Loggers, filters and `logmask` are restored after."""
+    import logging
 
     from vssid import logmask
-    from vssid.services import registry
 
     root = logging.getLogger()
-    saved = (registry._records, registry._tickets, Sanic.test_mode, logmask._installed)
-    filters = {id(holder): list(holder.filters) for holder in (root, *root.handlers)}
-    yield
-    registry.set_records_service(saved[0])
-    registry.set_ticket_service(saved[1])
-    Sanic.test_mode, logmask._installed = saved[2], saved[3]
-    for holder in (root, *root.handlers):
-        if id(holder) in filters:
-            holder.filters = filters[id(holder)]
+    holders = (root, *root.handlers)
+    saved = ([list(holder.filters) for holder in holders], root.level, logmask._installed)
+    for holder in holders:
+        holder.filters = [f for f in holder.filters if not isinstance(f, logmask.MaskingFilter)]
+    logmask._installed = False
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        for holder, filters in zip(holders, saved[0], strict=True):
+            holder.filters = filters
+        root.setLevel(saved[1])
+        logmask._installed = saved[2]
 
 
 def new_sender(prefix: str = "test") -> str:
     """A conversation id nobody else uses."""
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def new_address() -> str:
+    """A client address nobody else uses. The test stack trusts one proxy (PROXIES_COUNT=1), so a
+    client sending it in X-Forwarded-For has per-address limits (sessions, messages, tickets,
+    agent logins) of its own, as a separate user would; without it, every client of a run would
+    share 127.0.0.1's."""
+    value = uuid.uuid4().int
+    return f"10.{value % 251}.{(value >> 8) % 251}.{(value >> 16) % 251 + 1}"

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -65,6 +65,10 @@ class Stack:
     enable_rest: bool = False  # Rasa's REST channel, for tests and benchmarks only
     enable_api: bool = False  # Rasa's HTTP API, for private test stacks only (ENABLE_RASA_API)
     workdir: Path = PROJECT_ROOT
+    # What the processes inherit under `env`: this process's environment at each start by
+    # default; a test stack passes the environment its session began with, so nothing a test
+    # changed in os.environ meanwhile reaches the servers.
+    base_environ: Mapping[str, str] | None = None
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -76,7 +80,7 @@ class Stack:
         return f"http://127.0.0.1:{self.action_port}"
 
     def _environ(self) -> dict[str, str]:
-        environ = {**os.environ, **self.env}
+        environ = {**(os.environ if self.base_environ is None else self.base_environ), **self.env}
         if self.enable_api:
             environ["ENABLE_RASA_API"] = "1"
             environ.setdefault("RASA_API_TOKEN", secrets.token_hex(24))

@@ -151,9 +151,25 @@ class AgentConsole:
         self.name = name
 
     def ticket_of(self, conversation_id: str) -> int:
-        answer = requests.get(f"{self.api}/tickets", headers=self.headers, timeout=30)
-        answer.raise_for_status()
-        return next(t["id"] for t in answer.json()["tickets"] if t["conversation_id"] == conversation_id)
+        """The open ticket of `conversation_id`, on whichever page of the queue it is (other
+        conversations' tickets may fill the first ones)."""
+        page, seen = 1, 0
+        while True:
+            answer = requests.get(
+                f"{self.api}/tickets",
+                params={"page": page, "per_page": 200},
+                headers=self.headers,
+                timeout=30,
+            )
+            answer.raise_for_status()
+            body = answer.json()
+            found = [t["id"] for t in body["tickets"] if t["conversation_id"] == conversation_id]
+            seen += len(body["tickets"])
+            if found:
+                return found[0]
+            if not body["tickets"] or seen >= body["total"]:
+                raise AssertionError(f"no open ticket of {conversation_id} in the queue")
+            page += 1
 
     def act(self, ticket_id: int, action: str) -> None:
         answer = requests.post(

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from connectors.telegram.client import SECRET_HEADER
-from tests.conftest import ALWAYS_OPEN
+from tests.conftest import ALWAYS_OPEN, new_address
 from tests.telegram import updates
 from vssid.db.base import utcnow
 from vssid.services.tickets import HotlineHours
@@ -46,13 +46,16 @@ def _until(check: Callable[[], Any], timeout: float = 60, what: str = "") -> Any
 
 
 class Web:
-    """A web widget user, through the widget's HTTP API."""
+    """A web widget user, through the widget's HTTP API, from a client address of their own (the
+    stack counts sessions and tickets per address)."""
 
     def __init__(self, stack: Any) -> None:
         self.base = f"{stack.url}/webhooks/webchat"
-        session = requests.post(f"{self.base}/session", timeout=10).json()
+        address = {"X-Forwarded-For": new_address()}
+        session = requests.post(f"{self.base}/session", headers=address, timeout=10).json()
         self.sender = f"web-{session['session_id']}"
         self.headers = {
+            **address,
             "X-Webchat-Session": session["session_id"],
             "Authorization": f"Bearer {session['token']}",
         }
@@ -135,22 +138,30 @@ class TelegramUser:
 
 
 class Agent:
-    """A hotline agent using the console's HTTP API."""
+    """A hotline agent using the console's HTTP API, from a client address of their own."""
 
     def __init__(self, stack: Any, name: str) -> None:
         self.api = f"{stack.url}/webhooks/agent/api"
-        self.headers = {"Authorization": f"Bearer {stack.agent_token(name)}"}
+        self.headers = {
+            "Authorization": f"Bearer {stack.agent_token(name)}",
+            "X-Forwarded-For": new_address(),
+        }
         self.name = name
 
     def queue(self, everything: bool = False) -> list[dict[str, Any]]:
-        answer = requests.get(
-            f"{self.api}/tickets",
-            params={"all": "1"} if everything else None,
-            headers=self.headers,
-            timeout=10,
-        )
-        answer.raise_for_status()
-        return answer.json()["tickets"]
+        """The whole queue in the console's order, every page of it: the stack is shared, so
+        other tests' tickets may fill the first pages."""
+        tickets: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params = {"page": str(page), "per_page": "200", **({"all": "1"} if everything else {})}
+            answer = requests.get(f"{self.api}/tickets", params=params, headers=self.headers, timeout=10)
+            answer.raise_for_status()
+            body = answer.json()
+            tickets += body["tickets"]
+            if not body["tickets"] or len(tickets) >= body["total"]:
+                return tickets
+            page += 1
 
     def ticket_of(self, sender: str, everything: bool = False) -> dict[str, Any]:
         return next(t for t in self.queue(everything) if t["conversation_id"] == sender)

@@ -5,7 +5,6 @@ forge what the server must refuse, e.g. an expired but correctly signed token)."
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 import requests
 from sqlalchemy.orm import Session
 
-from tests.conftest import ARTIFACTS, RasaStack, new_sender
+from tests.conftest import ARTIFACTS, RasaStack, new_address, new_sender
 from tests.records.e2e_support import RecordsBackdoor
 
 AN, AN_CCCD, AN_PHONE = "0101234567", "001085001234", "0912345678"
@@ -63,12 +62,6 @@ class LogTail:
                 file.seek(self.offsets.get(path.name, 0))
                 texts[path.name] = file.read().decode("utf-8", errors="replace")
         return texts
-
-
-def new_address() -> str:
-    """A client address of our own (the test stack trusts X-Forwarded-For from one proxy)."""
-    value = uuid.uuid4().int
-    return f"10.{value % 251}.{(value >> 8) % 251}.{(value >> 16) % 251 + 1}"
 
 
 class WebClient:

@@ -3,14 +3,13 @@ line; CORS answers only configured origins."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import TEST_SECRETS, RasaStack
+from tests.conftest import ENVIRON_AT_START, TEST_SECRETS, RasaStack
 from vssid.launcher import Stack, free_port
 
 pytestmark = pytest.mark.e2e
@@ -37,8 +36,12 @@ def default_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "TRACKER_STORE_URL": f"sqlite:///{directory / 'tracker.db'}",
         "RASA_API_TOKEN": "a-token-that-must-not-matter",
     }
-    for name in ("ENABLE_RASA_API", "WEBCHAT_ALLOWED_ORIGINS"):
-        os.environ.pop(name, None)
+    # As `make run` starts it: no API switch or extra origins, even if this shell has them.
+    inherited = {
+        name: value
+        for name, value in ENVIRON_AT_START.items()
+        if name not in ("ENABLE_RASA_API", "WEBCHAT_ALLOWED_ORIGINS")
+    }
     stack = Stack(
         model=directory / "no-model.tar.gz",
         rasa_port=free_port(),
@@ -46,6 +49,7 @@ def default_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         interface="127.0.0.1",
         env=env,
         log_dir=directory,
+        base_environ=inherited,
     )
     stack.start_rasa(timeout=180)
     try:

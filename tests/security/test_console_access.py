@@ -9,8 +9,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import RasaStack
-from tests.security.conftest import new_address
+from tests.conftest import RasaStack, new_address
 from vssid.db.access import AgentAuditEntry
 from vssid.db.base import utcnow
 from vssid.db.engine import new_session

@@ -9,8 +9,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import RasaStack
-from tests.security.conftest import new_address
+from tests.conftest import RasaStack, new_address
 from tests.security.fuzz import FUZZ, bodies, json_values, odd_text
 
 pytestmark = pytest.mark.e2e

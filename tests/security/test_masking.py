@@ -147,21 +147,16 @@ def test_purge_masks_expired_and_delivered_messages_only(outbox_sessions: sessio
 
 
 @pytest.fixture
-def logged() -> Iterator[tuple[io.StringIO, list[str]]]:
-    """The root logger's output and the warnings shown, with the masking installed."""
-    stream, shown = io.StringIO(), []
-    handler = logging.StreamHandler(stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    installed, show = logmask._installed, warnings.showwarning
+def logged(root_log: io.StringIO) -> Iterator[tuple[io.StringIO, list[str]]]:
+    """The root logger's output and the warnings shown, with the masking installed afresh."""
+    shown: list[str] = []
+    show = warnings.showwarning
     warnings.showwarning = lambda message, *args, **kwargs: shown.append(str(message))
-    logmask._installed = False
     logmask.install()
-    yield stream, shown
-    root.removeHandler(handler)
-    for existing in (root, *root.handlers):
-        existing.filters = [f for f in existing.filters if not isinstance(f, logmask.MaskingFilter)]
-    logmask._installed, warnings.showwarning = installed, show
+    try:
+        yield root_log, shown
+    finally:
+        warnings.showwarning = show
 
 
 def test_tracebacks_and_warnings_are_masked(logged: tuple[io.StringIO, list[str]]) -> None:

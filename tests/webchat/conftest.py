@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,44 +10,43 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import new_address
 from tests.databases import migrated
 from tests.webchat.fake_rasa import FakeRasa
 from vssid.db.engine import dispose_engines
-from vssid.services.registry import set_records_service
+from vssid.services.registry import set_access_service, set_records_service
 from vssid.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def webchat_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated SQLite database (web sessions, verification) as DATABASE_URL, and limits no
-    test reaches by accident (the attack tests in tests/security/ check the real ones)."""
-    url = migrated(f"sqlite:///{tmp_path_factory.mktemp('webchat-db') / 'vssid.db'}")
-    values = {
-        "DATABASE_URL": url,
+def webchat_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite database (web sessions, verification) for the channel served in-process."""
+    return migrated(f"sqlite:///{tmp_path_factory.mktemp('webchat-db') / 'vssid.db'}")
+
+
+@pytest.fixture
+def webchat_env(webchat_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The settings the in-process channel reads at each request, for this test only: its database
+    as DATABASE_URL, and limits no test reaches by accident (the attack tests in tests/security/
+    check the real ones on the stack). Undone after the test, so nothing else sees them."""
+    for name, value in {
+        "DATABASE_URL": webchat_database,
         "RATE_LIMIT_WEBCHAT_SESSION": "100000/minute",
         "RATE_LIMIT_WEBCHAT_MESSAGE": "100000/minute",
         "RATE_LIMIT_WEBCHAT_READ": "100000/minute",
-    }
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
+    }.items():
+        monkeypatch.setenv(name, value)
     dispose_engines()
     set_records_service(None)
-    try:
-        yield url
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        set_records_service(None)
-        dispose_engines()
+    set_access_service(None)
+    yield webchat_database
+    dispose_engines()
 
 
 @pytest.fixture(scope="session")
-def fake_rasa(tmp_path_factory: pytest.TempPathFactory, webchat_database: str) -> Iterator[FakeRasa]:
+def fake_rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeRasa]:
     server = FakeRasa(tmp_path_factory.mktemp("webchat") / "tracker.db").start()
     try:
         yield server
@@ -56,15 +54,27 @@ def fake_rasa(tmp_path_factory: pytest.TempPathFactory, webchat_database: str) -
         server.stop()
 
 
+@pytest.fixture
+def fake_rasa(fake_rasa_server: FakeRasa, webchat_env: str) -> FakeRasa:
+    """The web chat channel with a scripted agent, serving this test with `webchat_env`."""
+    return fake_rasa_server
+
+
 class WebSession:
-    """A session issued by a web chat server, with the headers that prove it."""
+    """A session issued by a web chat server, with the headers that prove it, from a client
+    address of its own (the test stack counts sessions, messages and tickets per address)."""
 
     def __init__(self, base_url: str, issued: dict[str, str] | None = None) -> None:
         self.base = f"{base_url}/webhooks/webchat"
-        issued = issued or requests.post(f"{self.base}/session", timeout=10).json()
+        address = {"X-Forwarded-For": new_address()}
+        issued = issued or requests.post(f"{self.base}/session", headers=address, timeout=10).json()
         self.session_id: str = issued["session_id"]
         self.token: str = issued["token"]
-        self.headers = {"X-Webchat-Session": self.session_id, "Authorization": f"Bearer {self.token}"}
+        self.headers = {
+            **address,
+            "X-Webchat-Session": self.session_id,
+            "Authorization": f"Bearer {self.token}",
+        }
 
     def at(self, base_url: str) -> WebSession:
         """The same session, talking to another server (replica)."""

@@ -257,7 +257,7 @@ def test_only_offered_button_payloads_can_be_sent(web_session: WebSession) -> No
 
 
 def test_two_replicas_sharing_secret_and_tracker_store_serve_one_conversation(
-    tmp_path: Path,
+    tmp_path: Path, webchat_env: str
 ) -> None:
     """The load-balancer story: no state in a process, so any replica answers any request."""
     tracker_db = tmp_path / "shared-tracker.db"

@@ -12,6 +12,7 @@ import pytest
 import requests
 import yaml
 
+from tests.conftest import new_address
 from tests.webchat.conftest import WebSession, Widget
 from vssid.settings import PROJECT_ROOT
 
@@ -30,6 +31,8 @@ def kb_answer(topic: str) -> tuple[str, str]:
 
 @pytest.fixture
 def widget(phone: Any, rasa_stack: Any) -> Widget:
+    # A user of their own: the stack counts web chat sessions and messages per client address.
+    phone.context.set_extra_http_headers({"X-Forwarded-For": new_address()})
     return Widget(phone, rasa_stack.url).open_demo()
 
 
