@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from bench.load_test import DEFAULT_MESSAGES, Result, load_messages, run  # noqa: E402
 from bench.model_load import free_port, rss_mb  # noqa: E402
-from bench.webchat_client import conversation_latencies  # noqa: E402
+from bench.webchat_client import UNLIMITED_ENV, conversation_latencies  # noqa: E402
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 
@@ -189,7 +189,12 @@ def measure_ours(
             action_port=free_port(),
             interface="127.0.0.1",
             log_dir=Path(tmp),
-            env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": "", **(env or {})},
+            env={
+                "TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db",
+                "LOCK_STORE_URL": "",
+                **UNLIMITED_ENV,
+                **(env or {}),
+            },
         )
         try:
             stack.start_actions()
@@ -229,7 +234,12 @@ def measure_scale_out(
     from vssid.launcher import free_port
     from vssid.scale import ScaleOut
 
-    env = {"DATABASE_URL": database, "TRACKER_STORE_URL": database, "LOCK_STORE_URL": redis_url}
+    env = {
+        "DATABASE_URL": database,
+        "TRACKER_STORE_URL": database,
+        "LOCK_STORE_URL": redis_url,
+        **UNLIMITED_ENV,
+    }
     subprocess.run(
         [sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=ROOT, env={**os.environ, **env}, check=True
     )

@@ -16,6 +16,18 @@ import aiohttp
 
 BASE_PATH = "/webhooks/webchat"
 START_PAYLOAD = "/greet"
+# The channel's per-session and per-address limits (connectors/guard.py) would refuse a benchmark's
+# traffic from one address within seconds; stacks under load are started with these instead.
+UNLIMITED_ENV = {
+    f"RATE_LIMIT_{name}": "1000000/minute"
+    for name in (
+        "WEBCHAT_SESSION",
+        "WEBCHAT_MESSAGE",
+        "WEBCHAT_MESSAGE_ADDRESS",
+        "WEBCHAT_READ",
+        "WEBCHAT_READ_ADDRESS",
+    )
+}
 
 
 @dataclass
