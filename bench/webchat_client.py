@@ -104,16 +104,20 @@ async def idle_widgets(
     return answered[0]
 
 
-async def conversation_latencies(url: str, messages: list[str], count: int) -> list[float]:
-    """Send `count` messages in ONE conversation; return each message's latency in seconds."""
-    latencies = []
+async def conversation_latencies(
+    url: str, messages: list[str], count: int, cpu_clock: Callable[[], float] = lambda: 0.0
+) -> tuple[list[float], list[float]]:
+    """Send `count` messages in ONE conversation; return each message's latency and the CPU
+    seconds `cpu_clock` advanced during it (e.g. the servers' CPU time), in seconds."""
+    latencies, cpu = [], []
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         widget = await WebChatSession.open(http, url)
         for index in range(count):
-            started = time.monotonic()
+            started, cpu_started = time.monotonic(), cpu_clock()
             status, _ = await widget.send(http, messages[index % len(messages)])
             if status != 200:
                 raise RuntimeError(f"message {index + 1} answered {status}")
             latencies.append(time.monotonic() - started)
-    return latencies
+            cpu.append(cpu_clock() - cpu_started)
+    return latencies, cpu
