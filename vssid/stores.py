@@ -31,6 +31,7 @@ from vssid import logmask, notifications, rasa_speedups, remote_actions, setting
 from vssid.db.engine import engine_options
 from vssid.locks import AtomicRedisLockStore
 from vssid.session_cache import CachedSession, SessionCache
+from vssid.session_tracker import FoldCache, SessionTracker
 from vssid.startup import ensure_secret
 from vssid.tracker_privacy import cipher_for, restore_event, scrub_event
 
@@ -81,13 +82,18 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             _tune_sqlite(self.engine)
         self._sessions = SessionCache()
+        self._folds = FoldCache()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """Rasa's `retrieve` (the latest session), reading only rows newer than those cached."""
+        """Rasa's `retrieve` (the latest session), reading only rows newer than those cached.
+
+        The tracker is a `SessionTracker` (vssid/session_tracker.py): built, and later asked for
+        its history-wide values, by continuing from what the previous message computed."""
         events = self._latest_session_events(sender_id)
         if not self.domain or not events:
             return None
-        return DialogueStateTracker.from_events(sender_id, list(events), self.domain.slots)
+        folds = self._folds.get(sender_id, self.domain)
+        return SessionTracker.from_store(sender_id, events, self.domain.slots, folds)
 
     def _latest_session_events(self, sender_id: str) -> tuple[Event, ...]:
         table = self.SQLEvent
