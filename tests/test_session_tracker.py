@@ -12,6 +12,7 @@ on changes.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import inspect
@@ -55,7 +56,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from tests.conftest import _ensure_model
 from vssid import rasa_speedups
-from vssid.session_tracker import STATES_TAIL, ConversationFolds, SessionTracker
+from vssid.session_tracker import STATES_TAIL, ConversationFolds, SessionTracker, copy_slot
 
 SENDER = "web-long"
 LISTEN = "action_listen"
@@ -444,6 +445,21 @@ def test_trackers_handed_out_share_nothing_the_checkpoints_keep(domain: Domain) 
             tracker.update(event)
         assert tracker.active_loop.rejected and tracker.active_loop.is_interrupted
     assert _snapshot(SessionTracker.from_store(SENDER, stored, domain.slots, folds)) == expected
+
+
+def test_a_slot_is_copied_as_copy_copy_does(domain: Domain) -> None:
+    from rasa.shared.core import slots as rasa_slots
+
+    protocol = {"__copy__", "__setstate__", "__getstate__", "__reduce__", "__reduce_ex__", "__new__"}
+    classes = [c for c in vars(rasa_slots).values() if inspect.isclass(c) and issubclass(c, rasa_slots.Slot)]
+    for cls in classes:  # plain objects: copy.copy = a new object with the same __dict__
+        for base in cls.__mro__[:-1]:
+            assert not protocol & set(vars(base)) and not getattr(base, "__slots__", ()), (cls, base)
+    for slot in domain.slots:
+        slot.value = "x"
+        ours, rasas = copy_slot(slot), copy.copy(slot)
+        assert (type(ours), vars(ours)) == (type(rasas), vars(rasas))
+        assert ours is not slot and ours.value == slot.value
 
 
 def test_a_tracker_not_built_by_the_store_computes_on_its_own(domain: Domain) -> None:

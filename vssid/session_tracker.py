@@ -55,6 +55,7 @@ STATES_TAIL = 16
 DEFAULT_MAX_CONVERSATIONS = 256
 
 C = TypeVar("C", bound="_Checkpoint")
+T = TypeVar("T", bound=DialogueStateTracker)
 
 
 def clone(
@@ -71,10 +72,18 @@ def clone(
     twin = object.__new__(cls or type(tracker))
     twin.__dict__.update(tracker.__dict__)
     twin.events = deque(tracker.events, tracker.events.maxlen)
-    twin.slots = type(tracker.slots)((name, copy.copy(slot)) for name, slot in tracker.slots.items())
+    twin.slots = type(tracker.slots)((name, copy_slot(slot)) for name, slot in tracker.slots.items())
     twin.active_loop = copy.copy(tracker.active_loop)
     if tracker.latest_message is not None and tracker.latest_message.is_empty():
         twin.latest_message = copy.deepcopy(tracker.latest_message)
+    return twin
+
+
+def copy_slot(slot: Slot) -> Slot:
+    """`copy.copy(slot)`, as Rasa's tracker copies each slot, without copy's generic protocol
+    (Rasa's slots are plain objects: tests/test_session_tracker.py)."""
+    twin = object.__new__(type(slot))
+    twin.__dict__.update(slot.__dict__)
     return twin
 
 
@@ -310,11 +319,12 @@ class SessionTracker(DialogueStateTracker):
         stored = tuple(events)
         slots = list(slots)
         with folds.lock:
-            replay = _replayed(folds, stored, lambda: DialogueStateTracker(sender_id, slots), stable=True)
-        tracker = clone(replay, cls)
+            tracker = _replayed(
+                folds, stored, lambda: DialogueStateTracker(sender_id, slots), cls, stable=True
+            )
         tracker._folds = folds
         tracker._stored_events = stored
-        return tracker  # type: ignore[return-value]
+        return tracker
 
     def _is_plain(self) -> bool:
         """Only trackers like the store's use the checkpoints (no event cap, not a rule)."""
@@ -326,8 +336,7 @@ class SessionTracker(DialogueStateTracker):
             return super().copy()
         events = tuple(self.events)
         with self._folds.lock:
-            replay = _replayed(self._folds, events, self.init_copy, stable=False)
-        twin = clone(replay, SessionTracker)
+            twin = _replayed(self._folds, events, self.init_copy, SessionTracker, stable=False)
         twin._folds = self._folds
         twin._stored_events = self._stored_events
         return twin
@@ -451,16 +460,17 @@ def _replayed(
     folds: ConversationFolds,
     events: tuple[Event, ...],
     new_tracker: Callable[[], DialogueStateTracker],
+    cls: type[T],
     *,
     stable: bool,
-) -> DialogueStateTracker:
-    """A tracker after `update()` with every event (Rasa's `from_events` / `copy`), continued
+) -> T:
+    """A `cls` after `update()` with every event (Rasa's `from_events` / `copy`), continued
     from the longest matching checkpoint; the result is a fresh object the caller may keep."""
     best = folds.replay.best(events)
     if best is not None and len(best.done) == len(events):
-        return clone(best.tracker)
+        return clone(best.tracker, cls)  # type: ignore[return-value]
     replay = clone(best.tracker) if best is not None else new_tracker()
     for event in islice(events, len(best.done) if best is not None else 0, None):
         replay.update(event)
     folds.replay.add(_Replay(done=events, tracker=replay), stable=stable)
-    return clone(replay)
+    return clone(replay, cls)  # type: ignore[return-value]
