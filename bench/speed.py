@@ -13,7 +13,8 @@
   1 user (p50), 10 users (throughput, p95), RSS of the Rasa process after that, start → served;
   ours again at 10 users with `--idle` open widgets long-polling in another process; one
   conversation of `--long` FAQ messages (message N vs message 1: median of the last 10 vs the
-  first 10; and the CPU time our processes spent per message, first 10 vs last 10). With `--redis`: ours with SANIC_WORKERS=2 on that Redis (the second core). With
+  first 10; and the CPU time our processes spent per message, first 10 vs last 10). With
+  `--redis`: ours with SANIC_WORKERS=2 on that Redis (the second core). With
   `--scale-out POSTGRESQL_URL --redis URL`: 10 users through nginx to 1, then 2 replicas
   (vssid/scale.py, as `make scale-demo`).
 Prints a table against the targets; absolute times depend on the machine and its load, the ratios
