@@ -108,12 +108,12 @@ class _Checkpoint:
 
 
 class _Checkpoints(Generic[C]):
-    """The checkpoints of one fold: a couple at events that came from the store (they stay valid
-    for the next message) and a couple of the latest (for the next prediction of this one)."""
+    """The checkpoints of one fold: at events that came from the store (they stay valid for the
+    next message) and the latest (for the next prediction of this one)."""
 
-    def __init__(self) -> None:
-        self._stable: deque[C] = deque(maxlen=2)
-        self._recent: deque[C] = deque(maxlen=2)
+    def __init__(self, stable: int = 1) -> None:
+        self._stable: deque[C] = deque(maxlen=stable)
+        self._recent: deque[C] = deque(maxlen=1)
 
     def best(self, items: Sequence[Any]) -> C | None:
         """The checkpoint with the longest `done` that `items` starts with."""
@@ -412,7 +412,8 @@ class SessionTracker(DialogueStateTracker):
             settings["ignore_rule_only_turns"],
             _rule_only_key(settings["rule_only_data"]),
         )
-        checkpoints = folds.states.setdefault(key, _Checkpoints())
+        # Two at the store's part: the next message may undo the last turn of it (a form's step).
+        checkpoints = folds.states.setdefault(key, _Checkpoints(stable=2))
         best = checkpoints.best(applied)
         start = len(best.done) if best is not None else 0
         if best is not None:
