@@ -36,7 +36,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from bench.webchat_client import WebChatSession  # noqa: E402
+from bench.webchat_client import UNLIMITED_ENV, WebChatSession  # noqa: E402
 
 REST_PATH = "/webhooks/rest/webhook"
 DEFAULT_MESSAGES = ROOT / "tests" / "nlu_test.yml"
@@ -214,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             interface="127.0.0.1",
             log_dir=Path(tmp),
             enable_rest=True,
-            env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": ""},
+            env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": "", **UNLIMITED_ENV},
         )
         print(f"model: {stack.model}")
         stack.start()

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from bench.load_test import DEFAULT_MESSAGES, load_messages  # noqa: E402
-from bench.webchat_client import WebChatSession  # noqa: E402
+from bench.webchat_client import UNLIMITED_ENV, WebChatSession  # noqa: E402
 
 PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 # (bucket, substrings of a frame "function (file:line)"); the first bucket found in a stack wins.
@@ -77,7 +77,9 @@ async def _talk(url: str, messages: list[str], seconds: float, turns: int) -> in
         while time.monotonic() < deadline:
             if sent and sent % turns == 0:
                 widget = await WebChatSession.open(http, url)
-            await widget.send(http, rng.choice(messages))
+            status, _ = await widget.send(http, rng.choice(messages))
+            if status != 200:
+                raise RuntimeError(f"message {sent + 1} answered {status}")
             sent += 1
     return sent
 
@@ -100,7 +102,7 @@ def main() -> int:
             action_port=free_port(),
             interface="127.0.0.1",
             log_dir=Path(tmp),
-            env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": ""},
+            env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": "", **UNLIMITED_ENV},
         )
         stack.start()
         try:

@@ -13,11 +13,13 @@
   1 user (p50), 10 users (throughput, p95), RSS of the Rasa process after that, start → served;
   ours again at 10 users with `--idle` open widgets long-polling in another process; one
   conversation of `--long` FAQ messages (message N vs message 1: median of the last 10 vs the
-  first 10). With `--redis`: ours with SANIC_WORKERS=2 on that Redis (the second core). With
+  first 10; and the CPU time our processes spent per message, first 10 vs last 10). With
+  `--redis`: ours with SANIC_WORKERS=2 on that Redis (the second core). With
   `--scale-out POSTGRESQL_URL --redis URL`: 10 users through nginx to 1, then 2 replicas
   (vssid/scale.py, as `make scale-demo`).
 Prints a table against the targets; absolute times depend on the machine and its load, the ratios
-are measured in the same run.
+are measured in the same run. CPU figures (user + system time of the servers, from /proc, per
+answered message) depend much less on what else runs on the machine.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from bench.load_test import DEFAULT_MESSAGES, Result, load_messages, run  # noqa: E402
-from bench.model_load import free_port, rss_mb  # noqa: E402
-from bench.webchat_client import conversation_latencies  # noqa: E402
+from bench.model_load import cpu_seconds, free_port, rss_mb  # noqa: E402
+from bench.webchat_client import UNLIMITED_ENV, conversation_latencies  # noqa: E402
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 
@@ -133,7 +135,9 @@ def measure_stock(model: Path, messages: list[str], duration: float) -> Figures:
         try:
             figures.ready_s = round(_ready(url, process, 300), 1)
             figures.one_user = asyncio.run(run(url, 1, duration, 100000, messages, channel="rest"))
+            cpu_started = cpu_seconds(process.pid)
             figures.ten_users = asyncio.run(run(url, 10, duration, 100000, messages, channel="rest"))
+            figures.extra["cpu_ms"] = _cpu_ms(cpu_seconds(process.pid) - cpu_started, figures.ten_users)
             figures.rss_mb = round(rss_mb(process.pid))
         finally:
             os.killpg(process.pid, signal.SIGTERM)
@@ -189,7 +193,12 @@ def measure_ours(
             action_port=free_port(),
             interface="127.0.0.1",
             log_dir=Path(tmp),
-            env={"TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db", "LOCK_STORE_URL": "", **(env or {})},
+            env={
+                "TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db",
+                "LOCK_STORE_URL": "",
+                **UNLIMITED_ENV,
+                **(env or {}),
+            },
         )
         try:
             stack.start_actions()
@@ -197,9 +206,12 @@ def measure_ours(
             stack.start_rasa(timeout=300)
             figures.ready_s = round(time.monotonic() - started, 1)
             url = stack.url
+            pids = (stack._procs["rasa"].pid, stack._procs["actions"].pid)
             if full:
                 figures.one_user = asyncio.run(run(url, 1, duration, 100000, messages, channel="webchat"))
+            cpu_started = cpu_seconds(*pids)
             figures.ten_users = asyncio.run(run(url, 10, duration, 100000, messages, channel="webchat"))
+            figures.extra["cpu_ms"] = _cpu_ms(cpu_seconds(*pids) - cpu_started, figures.ten_users)
             figures.rss_mb = round(rss_mb(stack._procs["rasa"].pid))
             if full and idle:
                 widgets = _idle_widgets(url, idle)
@@ -212,11 +224,16 @@ def measure_ours(
                 figures.extra["idle_p95_ms"] = loaded.p95_ms
                 figures.extra["idle_polls_answered"] = float(polls or 0)
             if full and long:
-                latencies = asyncio.run(conversation_latencies(url, faq_messages, long))
+                latencies, cpu = asyncio.run(
+                    conversation_latencies(url, faq_messages, long, lambda: cpu_seconds(*pids))
+                )
                 first = statistics.median(latencies[:10]) * 1000
                 last = statistics.median(latencies[-10:]) * 1000
                 figures.extra["first_ms"] = round(first, 1)
                 figures.extra["last_ms"] = round(last, 1)
+                # CPU clocks tick every 10 ms: the mean of 10 messages, not their median.
+                figures.extra["first_cpu_ms"] = round(statistics.mean(cpu[:10]) * 1000, 1)
+                figures.extra["last_cpu_ms"] = round(statistics.mean(cpu[-10:]) * 1000, 1)
         finally:
             stack.stop()
     return figures
@@ -229,7 +246,12 @@ def measure_scale_out(
     from vssid.launcher import free_port
     from vssid.scale import ScaleOut
 
-    env = {"DATABASE_URL": database, "TRACKER_STORE_URL": database, "LOCK_STORE_URL": redis_url}
+    env = {
+        "DATABASE_URL": database,
+        "TRACKER_STORE_URL": database,
+        "LOCK_STORE_URL": redis_url,
+        **UNLIMITED_ENV,
+    }
     subprocess.run(
         [sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=ROOT, env={**os.environ, **env}, check=True
     )
@@ -252,6 +274,11 @@ def measure_scale_out(
             figures[replicas] = result
             print(f"{replicas} replica(s) behind nginx: {result.throughput} msg/s, p95 {result.p95_ms} ms")
     return figures
+
+
+def _cpu_ms(seconds: float, result: Result) -> float:
+    """CPU milliseconds per answered message."""
+    return round(1000 * seconds / max(result.requests, 1), 1)
 
 
 def faq_only(path: Path) -> list[str]:
@@ -294,6 +321,16 @@ def table(ours: Figures, stock: Figures | None, workers: Figures | None, train_s
             "p95, 10 users (ms)", f"{o10.p95_ms}", f"{s10.p95_ms}" if s10 else "—", "≤ 250", o10.p95_ms <= 250
         )
     )
+    if "cpu_ms" in ours.extra:
+        lines.append(
+            _row(
+                "CPU per message, 10 users (ms; Rasa + action server)",
+                f"{ours.extra['cpu_ms']}",
+                f"{stock.extra['cpu_ms']} (Rasa)" if stock and "cpu_ms" in stock.extra else "—",
+                "",
+                None,
+            )
+        )
     lines.append(
         _row(
             "p50, 1 user (ms)",
@@ -340,6 +377,17 @@ def table(ours: Figures, stock: Figures | None, workers: Figures | None, train_s
             _row(
                 "message 200 vs message 1",
                 f"{growth:.2f}× ({ours.extra['last_ms']} / {ours.extra['first_ms']} ms)",
+                "",
+                "< 1.5×",
+                growth < 1.5,
+            )
+        )
+    if "last_cpu_ms" in ours.extra:
+        growth = ours.extra["last_cpu_ms"] / max(ours.extra["first_cpu_ms"], 0.1)
+        lines.append(
+            _row(
+                "message 200 vs message 1, CPU (mean of last 10 / first 10; Rasa + action server)",
+                f"{growth:.2f}× ({ours.extra['last_cpu_ms']} / {ours.extra['first_cpu_ms']} ms)",
                 "",
                 "< 1.5×",
                 growth < 1.5,

@@ -1,4 +1,5 @@
-"""The action-response validator built once validates exactly as Rasa's per-call jsonschema.validate."""
+"""The action-response validator built once validates exactly as Rasa's per-call jsonschema.validate;
+installing also gives the policies their state window (proven in tests/test_session_tracker.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.policy import Policy
 
 from vssid import rasa_speedups
 
@@ -18,9 +20,10 @@ INVALID = [
 ]
 
 
-def test_installing_replaces_rasas_validation() -> None:
+def test_installing_replaces_rasas_validation_and_the_policies_states() -> None:
     rasa_speedups.install()
     assert RemoteAction._validate_action_result is rasa_speedups.validate_action_result
+    assert Policy._prediction_states is rasa_speedups.prediction_states
 
 
 def test_a_valid_response_passes() -> None:

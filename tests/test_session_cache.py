@@ -1,13 +1,16 @@
-"""The tracker store reads only newer rows between messages, and builds the same tracker as Rasa."""
+"""The tracker store reads only newer rows between messages, builds the same tracker as Rasa, and
+saves exactly the events Rasa would save."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -15,6 +18,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from tests.databases import BACKENDS, empty_database
 from vssid.session_cache import CachedSession, SessionCache
+from vssid.session_tracker import SessionTracker
 from vssid.stores import EnvSQLTrackerStore
 
 DOMAIN = Domain.from_dict({"slots": {"topic": {"type": "text", "mappings": [{"type": "custom"}]}}})
@@ -84,6 +88,56 @@ def test_only_newer_rows_are_read_once_cached(url: str, monkeypatch: pytest.Monk
         assert parsed == [4]
     finally:
         store.engine.dispose()
+
+
+def test_the_tracker_is_a_session_tracker_and_a_save_counts_nothing(url: str) -> None:
+    """Rasa's save ran a count(*) over the whole session (reading and sorting every row) to know
+    which events are new; the store knows it from the rows it has read."""
+    store = EnvSQLTrackerStore(DOMAIN, host=url)
+    rasa = SQLTrackerStore(DOMAIN, host=url)
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        for text in ("một", "hai", "ba"):
+            _turn(store, "web-count", text, SlotSet("topic", text))
+        assert isinstance(asyncio.run(store.retrieve("web-count")), SessionTracker)
+        assert _dump(asyncio.run(store.retrieve("web-count"))) == _dump(
+            asyncio.run(rasa.retrieve("web-count"))
+        )
+        assert len(asyncio.run(rasa.retrieve("web-count")).events) == 3 * 5
+        assert statements and not [s for s in statements if "count(" in s.lower()]
+    finally:
+        store.engine.dispose()
+        rasa.engine.dispose()
+
+
+def test_a_row_that_reads_as_no_event_is_counted_as_rasa_counts_it(url: str) -> None:
+    """Rasa counts rows, and `deserialise_events` skips a row without "event": both stores then
+    save the same events (Rasa's own off-by-one included)."""
+    ours = EnvSQLTrackerStore(DOMAIN, host=url)
+    rasa = SQLTrackerStore(DOMAIN, host=url)
+
+    def _stored_types(sender: str) -> list[str]:
+        with rasa.session_scope() as session:
+            query = sa.select(rasa.SQLEvent.type_name).where(rasa.SQLEvent.sender_id == sender)
+            return list(session.execute(query.order_by(rasa.SQLEvent.id)).scalars())
+
+    try:
+        for store in (ours, rasa):
+            sender = f"web-odd-{type(store).__name__}"
+            _turn(store, sender, "một")
+            with store.session_scope() as session:
+                data = json.dumps({"timestamp": time.time()})
+                session.add(
+                    store.SQLEvent(sender_id=sender, type_name="odd", timestamp=time.time(), data=data)
+                )
+                session.commit()
+            _turn(store, sender, "hai")
+            _turn(store, sender, "ba")
+        assert _stored_types("web-odd-EnvSQLTrackerStore") == _stored_types("web-odd-SQLTrackerStore")
+    finally:
+        ours.engine.dispose()
+        rasa.engine.dispose()
 
 
 def test_the_cache_is_bounded_by_events_and_forgets_least_recent_first() -> None:

@@ -1,11 +1,28 @@
 """Work Rasa 3.6 repeats on every message for nothing, done once (bench/RESULTS.md, "Speed").
 
-`RemoteAction._validate_action_result` calls `jsonschema.validate(result, schema)` after every
-custom action call. `validate` first checks the *schema* itself against the JSON Schema
-meta-schema (`check_schema`) and builds a new validator; with Rasa's large constant events schema
-that was 27 % of the Rasa process's CPU per web chat message, while validating the response took
-under 0.5 %. Here the schema is checked and the validator built once; each response is validated
-exactly as before (same validator class, same `best_match` error, same message).
+1. Action responses. `RemoteAction._validate_action_result` calls
+`jsonschema.validate(result, schema)` after every custom action call. `validate` first checks the
+*schema* itself against the JSON Schema meta-schema (`check_schema`) and builds a new validator;
+with Rasa's large constant events schema that was 27 % of the Rasa process's CPU per web chat
+message, while validating the response took under 0.5 %. Here the schema is checked and the
+validator built once; each response is validated exactly as before (same validator class, same
+`best_match` error, same message).
+
+2. Policy states. MemoizationPolicy and RulePolicy get the states of *every* turn of the session
+on each prediction (`Policy._prediction_states`), while their result depends on the last few:
+
+- MemoizationPolicy keeps the last `max_history` of them (`slice_state_history`);
+- RulePolicy matches each rule against the last states, as many as the rule has: a state further
+  back is accepted by `_is_rule_applicable` without being read (`turn_index >= len(rule)`), so
+  with at least as many states as the longest rule the same rules match. With no match the
+  prediction's source is the key of all the states, which only decides whether the turn is
+  hidden (`hide_rule_turn`: the source is one of the rules); no state list that matches no rule
+  is a rule's key, full or not.
+
+For a `vssid.session_tracker.SessionTracker` these two get only those last states, computed
+incrementally (`recent_states`, the same values); every other policy and tracker is left to
+Rasa. The states are real states of the conversation, never a shortened history, so a long
+conversation cannot look like its start to a `conversation_start` rule.
 
 Installed by the tracker store of endpoints.yml (vssid/stores.py), so every Rasa server of this
 project has it; `install()` is idempotent.
@@ -14,12 +31,25 @@ project has it; `install()` is idempotent.
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any
 
 from rasa.core.actions.action import RemoteAction
+from rasa.core.featurizers.tracker_featurizers import (
+    MaxHistoryTrackerFeaturizer,
+    _is_prev_action_unlikely_intent_in_state,
+)
+from rasa.core.policies.memoization import MemoizationPolicy
+from rasa.core.policies.policy import Policy
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.domain import Domain, State
+
+from vssid.session_tracker import SessionTracker
 
 _installed = False
+_rasa_prediction_states = Policy._prediction_states
+_windows: weakref.WeakKeyDictionary[Policy, int | None] = weakref.WeakKeyDictionary()
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,8 +78,68 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
+def states_window(policy: Policy) -> int | None:
+    """How many of the last states decide `policy`'s prediction; None: all (or unknown)."""
+    if policy not in _windows:
+        _windows[policy] = _states_window(policy)
+    return _windows[policy]
+
+
+def _states_window(policy: Policy) -> int | None:
+    featurizer = policy.featurizer
+    if type(featurizer) is not MaxHistoryTrackerFeaturizer:
+        return None
+    if type(policy) is MemoizationPolicy and featurizer.max_history:
+        return featurizer.max_history
+    if type(policy) is RulePolicy and featurizer.max_history is None:
+        keys = [*policy.lookup.get(RULES, {}), *policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})]
+        return max((len(policy._rule_key_to_state(key)) for key in keys), default=1)
+    return None
+
+
+class _RecentStates:
+    """What the featurizer reads of a tracker (`past_states`), limited to the last `count`."""
+
+    def __init__(self, tracker: SessionTracker, count: int) -> None:
+        self._tracker = tracker
+        self._count = count
+
+    def past_states(
+        self,
+        domain: Domain,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[State]:
+        options = {
+            "omit_unset_slots": omit_unset_slots,
+            "ignore_rule_only_turns": ignore_rule_only_turns,
+            "rule_only_data": rule_only_data,
+        }
+        states = self._tracker.recent_states(domain, self._count, **options)
+        if any(_is_prev_action_unlikely_intent_in_state(state) for state in states):
+            # Memoization drops these before cutting to max_history: it needs the states before.
+            return self._tracker.past_states(domain, **options)
+        return states
+
+
+def prediction_states(
+    self: Policy,
+    tracker: Any,
+    domain: Domain,
+    use_text_for_last_user_input: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[State]:
+    """Drop-in for Policy._prediction_states reading only the states that count (see above)."""
+    window = states_window(self) if isinstance(tracker, SessionTracker) else None
+    if window is not None:
+        tracker = _RecentStates(tracker, window)
+    return _rasa_prediction_states(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
+
+
 def install() -> None:
     global _installed
     if not _installed:
         RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+        Policy._prediction_states = prediction_states  # type: ignore[method-assign]
         _installed = True

@@ -11,9 +11,10 @@ only the events newer than a cursor (`read_event_rows`) and are told when a conv
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ from vssid import logmask, notifications, rasa_speedups, remote_actions, setting
 from vssid.db.engine import engine_options
 from vssid.locks import AtomicRedisLockStore
 from vssid.session_cache import CachedSession, SessionCache
+from vssid.session_tracker import FoldCache, SessionTracker
 from vssid.startup import ensure_secret
 from vssid.tracker_privacy import cipher_for, restore_event, scrub_event
 
@@ -81,38 +83,55 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             _tune_sqlite(self.engine)
         self._sessions = SessionCache()
+        self._folds = FoldCache()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """Rasa's `retrieve` (the latest session), reading only rows newer than those cached."""
-        events = self._latest_session_events(sender_id)
+        """Rasa's `retrieve` (the latest session), reading only rows newer than those cached.
+
+        The tracker is a `SessionTracker` (vssid/session_tracker.py): built, and later asked for
+        its history-wide values, by continuing from what the previous message computed."""
+        events, _ = self._latest_session(sender_id)
         if not self.domain or not events:
             return None
-        return DialogueStateTracker.from_events(sender_id, list(events), self.domain.slots)
+        folds = self._folds.get(sender_id, self.domain)
+        return SessionTracker.from_store(sender_id, events, self.domain.slots, folds)
 
-    def _latest_session_events(self, sender_id: str) -> tuple[Event, ...]:
+    def _latest_session(self, sender_id: str, session: Any = None) -> tuple[tuple[Event, ...], int]:
+        """The latest session's events, and the number of rows they were read from."""
+        if session is None:
+            with self.session_scope() as session:
+                return self._latest_session(sender_id, session)
         table = self.SQLEvent
         cached = self._sessions.get(sender_id)
-        with self.session_scope() as session:
-            if cached is not None:
-                query = sa.select(table.id, table.type_name, table.data).where(
-                    table.sender_id == sender_id, table.id > cached.last_id
-                )
-                rows = session.execute(query.order_by(table.id)).all()
-                if not rows:
-                    return cached.events
-                if all(row.type_name != SessionStarted.type_name for row in rows):
-                    events = cached.events + _deserialise(rows, self._cipher)
+        if cached is not None:  # cached sessions hold one event per row
+            query = sa.select(table.id, table.type_name, table.data).where(
+                table.sender_id == sender_id, table.id > cached.last_id
+            )
+            rows = session.execute(query.order_by(table.id)).all()
+            if not rows:
+                return cached.events, len(cached.events)
+            if all(row.type_name != SessionStarted.type_name for row in rows):
+                new_events = _deserialise(rows, self._cipher)
+                events = cached.events + new_events
+                if len(new_events) == len(rows):
                     self._sessions.put(sender_id, CachedSession(events, rows[-1].id))
-                    return events
-            # First read here, or a new session started: Rasa's own query for the latest session.
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
-            events = _deserialise(rows, self._cipher)
-            last_id = session.execute(
-                sa.select(sa.func.max(table.id)).where(table.sender_id == sender_id)
-            ).scalar()
-            if last_id is not None:
-                self._sessions.put(sender_id, CachedSession(events, last_id))
-            return events
+                return events, len(cached.events) + len(rows)
+        # First read here, or a new session started: Rasa's own query for the latest session.
+        rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        events = _deserialise(rows, self._cipher)
+        last_id = session.execute(
+            sa.select(sa.func.max(table.id)).where(table.sender_id == sender_id)
+        ).scalar()
+        if last_id is not None and len(events) == len(rows):
+            self._sessions.put(sender_id, CachedSession(events, last_id))
+        return events, len(rows)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """Rasa's: the tracker's events after the stored rows of its latest session. Counted while
+        reading the rows newer than the cached ones, instead of Rasa's count(*), which read and
+        sorted every row of the session on every save."""
+        _, stored = self._latest_session(tracker.sender_id, session)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """SQLTrackerStore.save, with each event scrubbed before it is written; then tell the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, pool
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +21,15 @@ def engine_options(url: str) -> dict[str, Any]:
     timeout = settings.db_timeout_seconds()
     if url.startswith("sqlite"):
         # Actions run DB calls in worker threads (asyncio.to_thread); a lock waits `timeout` s, then fails.
-        return {"connect_args": {"check_same_thread": False, "timeout": timeout}, "hide_parameters": True}
+        options: dict[str, Any] = {
+            "connect_args": {"check_same_thread": False, "timeout": timeout},
+            "hide_parameters": True,
+        }
+        if make_url(url).database not in (None, "", ":memory:"):
+            # A file keeps its connections, as SQLAlchemy 2.0 does: SQLAlchemy 1.4 opened one per
+            # session (NullPool), and the last close checkpointed the WAL, on every message.
+            options["poolclass"] = pool.QueuePool
+        return options
     connect_args: dict[str, Any] = {}
     if url.startswith("postgresql"):
         # connect_args replace the URL's own `options` (e.g. a search_path): keep those too.
@@ -37,7 +45,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """A 2.0-style engine for `url`, with the settings this project relies on (engine_options)."""
     options = engine_options(url)
     options["connect_args"].update(kwargs.pop("connect_args", {}))
-    engine = create_engine(url, future=True, **options, **kwargs)
+    engine = create_engine(url, future=True, **{**options, **kwargs})
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
