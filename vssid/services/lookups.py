@@ -113,22 +113,20 @@ def _not_found_limit(
     """The refusal when this conversation, or anyone asking about `subject` (counted by its
     keyed hash across conversations), had too many not-found answers to `event` lately."""
     failed = (AuditEntry.event == event) & (AuditEntry.outcome == audit.OUTCOME_NOT_FOUND)
-    for condition in (
-        AuditEntry.conversation_id == conversation_id,
-        AuditEntry.subject_hash == audit.subject_hash(subject),
-    ):
-        ends = window_limit_end(
-            session,
-            AuditEntry.created_at,
-            failed,
-            condition,
-            now=now,
-            allowed=LOOKUP_FAILURES_ALLOWED,
-            window=LOOKUP_WINDOW,
-        )
-        if ends is not None:
-            return LookupLimit(ends)
-    return None
+    ends = window_limit_end(
+        session,
+        AuditEntry.created_at,
+        failed,
+        scopes=[
+            (scope, LOOKUP_FAILURES_ALLOWED, LOOKUP_WINDOW)
+            for scope in (
+                AuditEntry.conversation_id == conversation_id,
+                AuditEntry.subject_hash == audit.subject_hash(subject),
+            )
+        ],
+        now=now,
+    )
+    return LookupLimit(ends) if ends is not None else None
 
 
 def _audit_refusal(

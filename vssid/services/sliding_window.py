@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,21 +14,26 @@ def window_limit_end(
     session: Session,
     timestamp: Any,
     *conditions: Any,
+    scopes: Iterable[tuple[Any, int, timedelta]],
     now: datetime,
-    allowed: int,
-    window: timedelta,
 ) -> datetime | None:
-    """When the limit is lifted, if `allowed` or more rows matching `conditions` have `timestamp`
-    within `window` before `now`: the moment the oldest of the last `allowed` leaves the window.
-    None when the limit is not reached."""
-    latest = (
-        session.execute(
-            select(timestamp)
-            .where(*conditions, timestamp > now - window)
-            .order_by(timestamp.desc())
-            .limit(allowed)
+    """When the first limit reached is lifted, or None when none is.
+
+    Each scope is (condition, allowed, window): the limit is reached when `allowed` or more rows
+    matching `conditions` and the scope's condition have `timestamp` within `window` before `now`;
+    it is lifted when the oldest of the last `allowed` of them leaves the window.
+    """
+    for scope, allowed, window in scopes:
+        latest = (
+            session.execute(
+                select(timestamp)
+                .where(*conditions, scope, timestamp > now - window)
+                .order_by(timestamp.desc())
+                .limit(allowed)
+            )
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
-    return latest[-1] + window if len(latest) >= allowed else None
+        if len(latest) >= allowed:
+            return latest[-1] + window
+    return None

@@ -203,22 +203,17 @@ def _send_limit(
     session: Session, *, bhxh_code: str, conversation_id: str, now: datetime, policy: VerificationPolicy
 ) -> OtpRequestLimit | None:
     """The refusal when this conversation, or everyone, asked for too many codes for the person."""
-    for scope, allowed, window in (
-        (OtpChallenge.conversation_id == conversation_id, policy.max_sends, policy.send_window),
-        (OtpChallenge.bhxh_code == bhxh_code, policy.max_sends_global, policy.global_send_window),
-    ):
-        ends = window_limit_end(
-            session,
-            OtpChallenge.created_at,
-            OtpChallenge.bhxh_code == bhxh_code,
-            scope,
-            now=now,
-            allowed=allowed,
-            window=window,
-        )
-        if ends is not None:
-            return OtpRequestLimit(ends)
-    return None
+    ends = window_limit_end(
+        session,
+        OtpChallenge.created_at,
+        OtpChallenge.bhxh_code == bhxh_code,
+        scopes=[
+            (OtpChallenge.conversation_id == conversation_id, policy.max_sends, policy.send_window),
+            (OtpChallenge.bhxh_code == bhxh_code, policy.max_sends_global, policy.global_send_window),
+        ],
+        now=now,
+    )
+    return OtpRequestLimit(ends) if ends is not None else None
 
 
 def latest_challenge_subject(session: Session, *, conversation_id: str) -> str | None:
