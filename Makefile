@@ -76,10 +76,10 @@ eval-independent: generate ## NLU on the independent sets (aggregate figures onl
 	  --offdomain tests/nlu_offdomain_test.yml --summary
 
 BENCH_ARGS ?=
-bench: train ## Speed targets vs a stock `rasa init` bot it trains once (table; see bench/RESULTS.md)
+bench: train db ## Speed targets vs a stock `rasa init` bot it trains once (table; see bench/RESULTS.md)
 	$(PY) bench/speed.py $(BENCH_ARGS)
 
-profile: train ## Where one web chat message spends its time (py-spy on the Rasa server)
+profile: train db ## Where one web chat message spends its time (py-spy on the Rasa server)
 	$(PY) bench/profile_message.py
 
 nginx: ## Install Debian's nginx (for make scale-demo and the scale-out test; needs root)
