@@ -343,6 +343,20 @@ def feed(
     return compared
 
 
+def feed_model(events: Sequence[Event], model: tuple, *, first: int, every: int, last: int) -> Compared:
+    """`feed` with the trained policies, compared at every prediction of the first `first`, then
+    at every `every`-th and at the last `last` (Rasa's side is quadratic in the conversation)."""
+    domain, memoization, rule = model
+    total = sum(isinstance(e, ActionExecuted) for e in events)
+    return feed(
+        events,
+        domain,
+        rule_only_data=rule._get_rule_only_data(),
+        policies=(memoization, rule),
+        check=lambda point: point < first or point % every == 0 or point >= total - last,
+    )
+
+
 # --- fixtures ---------------------------------------------------------------------------------------
 
 
@@ -483,17 +497,7 @@ def test_a_tracker_with_an_event_cap_is_left_to_rasa(domain: Domain) -> None:
 
 
 def test_the_model_policies_predict_the_same_on_a_long_conversation(model: tuple) -> None:
-    domain, memoization, rule = model
-    events = long_conversation(60, seed=11)
-    total = sum(isinstance(e, ActionExecuted) for e in events)
-    # Every prediction of the first 150, then every 5th and the last 40 (Rasa's side is quadratic).
-    compared = feed(
-        events,
-        domain,
-        rule_only_data=rule._get_rule_only_data(),
-        policies=(memoization, rule),
-        check=lambda point: point < 150 or point % 5 == 0 or point >= total - 40,
-    )
+    compared = feed_model(long_conversation(60, seed=11), model, first=150, every=5, last=40)
     assert compared.predictions > 300
 
 
@@ -546,7 +550,6 @@ def test_a_long_real_conversation_gives_rasas_values_and_predictions(rasa_stack,
     from tests.records.e2e_support import RecordsBackdoor
     from vssid.services import testing
 
-    domain, memoization, rule = model
     sender = new_sender("long")
     console = runner.AgentConsole(rasa_stack.url, rasa_stack.env["AGENT_TOKEN"])
     records = RecordsBackdoor(rasa_stack.env["DATABASE_URL"])
@@ -571,14 +574,7 @@ def test_a_long_real_conversation_gives_rasas_values_and_predictions(rasa_stack,
         records.close()
     events = rasa_events.deserialise_events(rasa_stack.tracker(sender)["events"])
     assert len(events) > 600
-    total = sum(isinstance(e, ActionExecuted) for e in events)
-    compared = feed(
-        events,
-        domain,
-        rule_only_data=rule._get_rule_only_data(),
-        policies=(memoization, rule),
-        check=lambda point: point < 100 or point % 4 == 0 or point >= total - 30,
-    )
+    compared = feed_model(events, model, first=100, every=4, last=30)
     assert compared.predictions > 200
 
 
