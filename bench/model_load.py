@@ -65,6 +65,24 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def largest_rss_mb(pid: int) -> float:
+    """Resident memory of the largest process among `pid` and its descendants, in MB (the budget
+    is per Rasa process: with Sanic workers each worker holds its own model)."""
+    largest_kb = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+            largest_kb = max(largest_kb, rss)
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+        pending.extend(int(child) for child in children)
+    return largest_kb / 1024
+
+
 def cpu_seconds(*pids: int) -> float:
     """CPU time (user + system) used so far by processes and their descendants, in seconds.
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 from vssid import settings
-from vssid.launcher import Stack, latest_model, run_until_signal
+from vssid.launcher import Stack, latest_model, run_defaults, run_until_signal
 from vssid.settings import PROJECT_ROOT
 
 
@@ -14,13 +15,15 @@ def main() -> int:
     subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "upgrade"], cwd=PROJECT_ROOT)
     subprocess.check_call([sys.executable, "-m", "vssid.db.manage", "seed"], cwd=PROJECT_ROOT)
     port = settings.rasa_port()
-    workers = settings.sanic_workers()  # 2 with a Redis lock store, else 1 (SANIC_WORKERS overrides)
-    stack = Stack(
-        model=latest_model(),
-        rasa_port=port,
-        action_port=settings.action_port(),
-        env={"SANIC_WORKERS": str(workers)},
-    )
+    defaults = run_defaults()  # the local Redis and 2 workers when Redis answers, else 1 process
+    workers, lock_store = defaults["SANIC_WORKERS"], defaults["LOCK_STORE_URL"]
+    stack = Stack(model=latest_model(), rasa_port=port, action_port=settings.action_port(), env=defaults)
+    if lock_store:
+        processes = (
+            f"{workers} (lock store, rate limits, Telegram state: Redis {_without_password(lock_store)})"
+        )
+    else:
+        processes = f"{workers} (in-memory lock store; a Redis in LOCK_STORE_URL or LOCAL_REDIS_URL allows 2)"
 
     return run_until_signal(
         stack,
@@ -32,10 +35,16 @@ Trợ lý VssID is running.
   Web chat (demo page): {stack.url}/webhooks/webchat/
   Agent console:        {stack.url}/webhooks/agent/   (tokens: make agent-cli ARGS="issue-token NAME")
   Action server:        {stack.action_url}/health
-  Rasa server workers:  {workers} (SANIC_WORKERS; 2 needs LOCK_STORE_URL=redis://...)
+  Rasa server workers:  {processes}
 Press Ctrl-C to stop."""
         ),
     )
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}:{parts.port or 6379}{parts.path}"
 
 
 if __name__ == "__main__":

@@ -39,6 +39,38 @@ def latest_model(models_dir: Path = PROJECT_ROOT / "models") -> Path:
     return models[-1]
 
 
+def redis_answers(url: str, timeout: float = 0.5) -> bool:
+    """True when a Redis server answers PING at `url` within `timeout` seconds."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError, ValueError):
+        return False
+    finally:
+        client.close()
+
+
+def run_defaults(local_redis_url: str | None = None) -> dict[str, str]:
+    """The lock store and worker count `make run` starts with (also what `make bench` measures).
+
+    LOCK_STORE_URL set (even empty): as given. Unset: the local Redis when it answers
+    (settings.local_redis_url()), so that two Sanic workers use both cores with a shared lock
+    store, shared rate limits and shared Telegram state; else Rasa's in-memory lock store and
+    one process: the embedded defaults need nothing but this machine. SANIC_WORKERS overrides the
+    worker count (2 with Redis, else 1).
+    """
+    if settings.lock_store_url_is_set():
+        lock_store = settings.lock_store_url()
+    else:
+        candidate = local_redis_url if local_redis_url is not None else settings.local_redis_url()
+        lock_store = candidate if candidate and redis_answers(candidate) else ""
+    redis = lock_store.startswith(("redis://", "rediss://"))
+    workers = settings.env("SANIC_WORKERS") or ("2" if redis else "1")
+    return {"LOCK_STORE_URL": lock_store, "SANIC_WORKERS": workers}
+
+
 def _wait_http(url: str, proc: subprocess.Popen, timeout: float, name: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -24,16 +24,25 @@ incrementally (`recent_states`, the same values); every other policy and tracker
 Rasa. The states are real states of the conversation, never a shortened history, so a long
 conversation cannot look like its start to a `conversation_start` rule.
 
+3. Action calls. `EndpointConfig.request` opens a new aiohttp `ClientSession` (a new connection
+pool, a new TCP connection to the action server) for every custom action call. Here each endpoint
+keeps one session per event loop with kept-alive connections; `request` itself is Rasa's, and
+its `async with` no longer closes the session. The client drops an idle connection after
+`KEEPALIVE_SECONDS`, before the action server (Sanic: 5 s) would, so a request is never sent on a
+connection the server is closing.
+
 Installed by the tracker store of endpoints.yml (vssid/stores.py), so every Rasa server of this
 project has it; `install()` is idempotent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import weakref
 from typing import Any
 
+import aiohttp
 from rasa.core.actions.action import RemoteAction
 from rasa.core.featurizers.tracker_featurizers import (
     MaxHistoryTrackerFeaturizer,
@@ -44,10 +53,13 @@ from rasa.core.policies.policy import Policy
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain, State
+from rasa.utils import endpoints
+from rasa.utils.endpoints import EndpointConfig
 
 from vssid.session_tracker import SessionTracker
 
 _installed = False
+KEEPALIVE_SECONDS = 2.0
 _rasa_prediction_states = Policy._prediction_states
 _windows: weakref.WeakKeyDictionary[Policy, int | None] = weakref.WeakKeyDictionary()
 
@@ -137,9 +149,46 @@ def prediction_states(
     return _rasa_prediction_states(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
 
 
+class _KeptSession:
+    """`async with` over a session that stays open for the next request."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+SessionsByLoop = weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession]
+
+
+def kept_session(self: EndpointConfig) -> _KeptSession:
+    """EndpointConfig.session: Rasa's session settings, one session per endpoint and loop (kept on
+    the endpoint object itself: EndpointConfig compares by value and is unhashable)."""
+    loop = asyncio.get_running_loop()
+    per_loop: SessionsByLoop = self.__dict__.setdefault("_kept_sessions", weakref.WeakKeyDictionary())
+    session = per_loop.get(loop)
+    if session is None or session.closed:
+        auth = None
+        if self.basic_auth:
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+        session = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=endpoints.DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+        )
+        per_loop[loop] = session
+    return _KeptSession(session)
+
+
 def install() -> None:
     global _installed
     if not _installed:
+        EndpointConfig.session = kept_session  # type: ignore[method-assign,assignment]
         RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
         Policy._prediction_states = prediction_states  # type: ignore[method-assign]
         _installed = True

@@ -44,6 +44,17 @@ def lock_store_url() -> str:
     return env("LOCK_STORE_URL")
 
 
+def lock_store_url_is_set() -> bool:
+    """LOCK_STORE_URL given at all (empty included: one process, in-memory lock store)."""
+    return "LOCK_STORE_URL" in os.environ
+
+
+def local_redis_url() -> str:
+    """`make run` with LOCK_STORE_URL unset: the Redis it uses when one answers there (the second
+    core, shared limits and Telegram state); LOCAL_REDIS_URL, default db 1 of 127.0.0.1:6379."""
+    return env("LOCAL_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
 # --- processes -----------------------------------------------------------------------------
 
 

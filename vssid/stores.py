@@ -84,6 +84,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             _tune_sqlite(self.engine)
         self._sessions = SessionCache()
         self._folds = FoldCache()
+        self._statements = _Statements(self.SQLEvent)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's `retrieve` (the latest session), reading only rows newer than those cached.
@@ -101,13 +102,11 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         if session is None:
             with self.session_scope() as session:
                 return self._latest_session(sender_id, session)
-        table = self.SQLEvent
         cached = self._sessions.get(sender_id)
         if cached is not None:  # cached sessions hold one event per row
-            query = sa.select(table.id, table.type_name, table.data).where(
-                table.sender_id == sender_id, table.id > cached.last_id
-            )
-            rows = session.execute(query.order_by(table.id)).all()
+            rows = session.execute(
+                self._statements.rows_after, {"sender_id": sender_id, "after": cached.last_id}
+            ).all()
             if not rows:
                 return cached.events, len(cached.events)
             if all(row.type_name != SessionStarted.type_name for row in rows):
@@ -119,9 +118,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         # First read here, or a new session started: Rasa's own query for the latest session.
         rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
         events = _deserialise(rows, self._cipher)
-        last_id = session.execute(
-            sa.select(sa.func.max(table.id)).where(table.sender_id == sender_id)
-        ).scalar()
+        last_id = session.execute(self._statements.last_id, {"sender_id": sender_id}).scalar()
         if last_id is not None and len(events) == len(rows):
             self._sessions.put(sender_id, CachedSession(events, last_id))
         return events, len(rows)
@@ -138,18 +135,21 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         channels waiting on this conversation."""
         await self.stream_events(tracker)
         with self.session_scope() as session:
+            rows = []
             for event in self._additional_events(session, tracker):
                 data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(scrub_event(data, self._cipher)),
-                    )
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(scrub_event(data, self._cipher)),
+                    }
                 )
+            if rows:  # one executemany in event order (ids grow in that order), not one ORM flush per row
+                session.execute(self._statements.insert, rows)
             session.commit()
         notifications.conversation_changed(tracker.sender_id)
 
@@ -169,14 +169,11 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         self, sender_id: str, *, after: int = 0, type_names: Collection[str] | None = None
     ) -> EventRows:
         """Events of `sender_id` with seq >= `after` (only `type_names` if given). Blocking."""
-        table = self.SQLEvent
         with self.session_scope() as session:
             rows = self._rows(session, sender_id, after, type_names)
             if rows or after <= 0:
                 return EventRows(rows)
-            last = session.execute(
-                sa.select(sa.func.max(table.id)).where(table.sender_id == sender_id)
-            ).scalar()
+            last = session.execute(self._statements.last_id, {"sender_id": sender_id}).scalar()
             if last is not None and after <= last + 1:
                 return EventRows([])
             return EventRows(self._rows(session, sender_id, 0, type_names), reset=True)
@@ -184,14 +181,45 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     def _rows(
         self, session: Any, sender_id: str, after: int, type_names: Collection[str] | None
     ) -> list[tuple[int, dict[str, Any]]]:
-        table = self.SQLEvent
-        query = sa.select(table.id, table.data).where(table.sender_id == sender_id, table.id >= after)
         if type_names:
-            query = query.where(table.type_name.in_(list(type_names)))
+            statement = self._statements.rows_from_of_types
+            parameters = {"sender_id": sender_id, "after": after, "type_names": list(type_names)}
+        else:
+            statement, parameters = self._statements.rows_from, {"sender_id": sender_id, "after": after}
         return [
             (row.id, restore_event(json.loads(row.data), self._cipher))
-            for row in session.execute(query.order_by(table.id))
+            for row in session.execute(statement, parameters)
         ]
+
+
+class _Statements:
+    """The store's per-message statements, built once: SQLAlchemy computes a statement's cache key
+    on each execution of a new statement object (7.5 % of a message's CPU in the profile), once
+    for one reused with bound parameters."""
+
+    def __init__(self, event: Any) -> None:
+        sender, after = sa.bindparam("sender_id"), sa.bindparam("after")
+        self.rows_after = (
+            sa.select(event.id, event.type_name, event.data)
+            .where(event.sender_id == sender, event.id > after)
+            .order_by(event.id)
+        )
+        self.rows_from = (
+            sa.select(event.id, event.data)
+            .where(event.sender_id == sender, event.id >= after)
+            .order_by(event.id)
+        )
+        self.rows_from_of_types = (
+            sa.select(event.id, event.data)
+            .where(
+                event.sender_id == sender,
+                event.id >= after,
+                event.type_name.in_(sa.bindparam("type_names", expanding=True)),
+            )
+            .order_by(event.id)
+        )
+        self.last_id = sa.select(sa.func.max(event.id)).where(event.sender_id == sender)
+        self.insert = sa.insert(event.__table__)
 
 
 def _deserialise(rows: list[Any], cipher: Fernet) -> tuple[Event, ...]:

@@ -92,7 +92,9 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         try:
             with model_storage.read_from(resource) as model_dir:
                 with np.load(model_dir / f"{resource.name}.npz", allow_pickle=False) as saved:
-                    component.clf.coef_ = saved["coef"]
+                    # Fortran order: sklearn multiplies by coef_.T, which is then C-contiguous
+                    # and used in place (a C-ordered coef_ is copied on every message: 0.75 ms).
+                    component.clf.coef_ = np.asfortranarray(saved["coef"])
                     component.clf.intercept_ = saved["intercept"]
                     component.clf.classes_ = saved["classes"].astype(object)
         except (ValueError, FileNotFoundError):
