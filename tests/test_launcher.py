@@ -77,3 +77,11 @@ def test_sanic_workers_overrides_the_worker_count(
     url = redis_url_or_skip()
     monkeypatch.setenv("SANIC_WORKERS", "1")
     assert run_defaults(local_redis_url=url) == {"LOCK_STORE_URL": url, "SANIC_WORKERS": "1"}
+
+
+def test_outside_development_make_run_never_guesses_a_redis(
+    unset_run_settings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = redis_url_or_skip()
+    monkeypatch.setenv("VSSID_ENV", "production")
+    assert run_defaults(local_redis_url=url) == {"LOCK_STORE_URL": "", "SANIC_WORKERS": "1"}

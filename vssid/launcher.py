@@ -55,13 +55,14 @@ def redis_answers(url: str, timeout: float = 0.5) -> bool:
 def run_defaults(local_redis_url: str | None = None) -> dict[str, str]:
     """The lock store and worker count `make run` starts with (also what `make bench` measures).
 
-    LOCK_STORE_URL set (even empty): as given. Unset: the local Redis when it answers
-    (settings.local_redis_url()), so that two Sanic workers use both cores with a shared lock
-    store, shared rate limits and shared Telegram state; else Rasa's in-memory lock store and
-    one process: the embedded defaults need nothing but this machine. SANIC_WORKERS overrides the
-    worker count (2 with Redis, else 1).
+    LOCK_STORE_URL set (even empty): as given. Unset, in development: the local Redis when it
+    answers (settings.local_redis_url()), so that two Sanic workers use both cores with a shared
+    lock store, shared rate limits and shared Telegram state; else Rasa's in-memory lock store and
+    one process: the embedded defaults need nothing but this machine. Outside development nothing
+    is guessed: a deployment names its Redis (and its password) in LOCK_STORE_URL. SANIC_WORKERS
+    overrides the worker count (2 with Redis, else 1).
     """
-    if settings.lock_store_url_is_set():
+    if settings.lock_store_url_is_set() or not settings.is_development():
         lock_store = settings.lock_store_url()
     else:
         candidate = local_redis_url if local_redis_url is not None else settings.local_redis_url()

@@ -33,7 +33,7 @@ PHONE = "0912345678"
 # as typed in a hurry).
 FALLBACK_WITH_PHONE = f"duyệt cập nhật tự động qwrtz plokm {PHONE}"
 KB_MESSAGES = {
-    "soạn tin theo cú pháp": "forgot_password",
+    "soạn tin theo cú pháp gửi 8079": "forgot_password",
     "chọn mục thông tin tài khoản cá nhân": "change_phone",
 }
 ESCALATIONS = ("utter_handoff_in_hours", "utter_handoff_after_hours")
