@@ -24,6 +24,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.memory_storage import PruningMemoryStorage
 from vssid import settings
 
 logger = logging.getLogger(__name__)
@@ -123,10 +124,11 @@ class RateLimits:
     """Named moving-window limits over one storage; `hit` answers the seconds to wait, or 0."""
 
     def __init__(self, storage_url: str, namespace: str = "vssid") -> None:
-        self._storage = storage_from_string(storage_url)
+        memory = storage_url.startswith("memory://")
+        self._storage = PruningMemoryStorage() if memory else storage_from_string(storage_url)
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._namespace = namespace
-        self._blocking = not storage_url.startswith("memory://")
+        self._blocking = not memory
 
     @classmethod
     def from_settings(cls) -> RateLimits:

@@ -67,3 +67,44 @@ def test_storage_follows_the_lock_store(monkeypatch: pytest.MonkeyPatch) -> None
     assert settings.rate_limit_storage_url() == "redis://127.0.0.1:6379/5"
     monkeypatch.setenv("RATE_LIMIT_STORAGE_URL", "memory://")
     assert settings.rate_limit_storage_url() == "memory://"
+
+
+def _hit_many_sessions(limits: guard.RateLimits, count: int) -> list[int]:
+    async def run() -> list[int]:
+        return [await limits.hit("webchat_message", f"web-{n}") for n in range(count)]
+
+    return asyncio.run(run())
+
+
+def test_in_memory_limits_forget_a_key_once_its_window_has_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """limits' own MemoryStorage keeps an empty list per key forever (one per web session ever seen)."""
+    import time
+    from types import SimpleNamespace
+
+    from limits.storage import MemoryStorage
+
+    from connectors import memory_storage
+
+    monkeypatch.setenv("RATE_LIMIT_WEBCHAT_MESSAGE", "1/minute")
+    limits = guard.RateLimits("memory://", namespace=uuid.uuid4().hex)
+    storage = limits._storage
+    assert isinstance(storage, memory_storage.PruningMemoryStorage)
+    assert _hit_many_sessions(limits, 50) == [0] * 50
+    storage._MemoryStorage__expire_events()  # within the window: every key is kept
+    assert len(storage.events) == 50
+    assert asyncio.run(limits.hit("webchat_message", "web-0")) > 0  # still limited
+
+    later = time.time() + 61
+    monkeypatch.setattr(memory_storage, "time", SimpleNamespace(time=lambda: later))
+    storage._MemoryStorage__expire_events()
+    assert storage.events == {}
+
+    # limits' MemoryStorage, same pass at the same moment: the keys stay (emptied).
+    theirs = MemoryStorage()
+    for n in range(50):
+        theirs.acquire_entry(f"web-{n}", 1, 60)
+    for entries in theirs.events.values():
+        for entry in entries:
+            entry.expiry -= 61
+    theirs._MemoryStorage__expire_events()
+    assert len(theirs.events) == 50 and not any(theirs.events.values())
