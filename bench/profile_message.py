@@ -2,11 +2,12 @@
 
     python bench/profile_message.py --seconds 30 [--model M] [--out results/profile]
 
-Starts the action server + Rasa server as `make run` does (SQLite tracker store, in-memory lock
-store), sends web chat messages from one user, one after another, while `py-spy record` samples
-the Rasa process (py-spy==0.4.3, pinned in requirements.txt; needs ptrace, i.e. root or
-CAP_SYS_PTRACE). Writes the collapsed stacks and prints the share of samples per bucket (frames
-matched by substring, first match from the top of the table wins).
+Starts the action server + Rasa server as `make run` does without a Redis (one process, SQLite
+tracker store, in-memory lock store: py-spy follows one process), sends web chat messages from one
+user, one after another, while `py-spy record` samples the Rasa process (py-spy==0.4.3, pinned in
+requirements.txt; needs ptrace, i.e. root or CAP_SYS_PTRACE). Writes the collapsed stacks and
+prints the share of samples per bucket (frames matched by substring, first match from the top of
+the table wins).
 """
 
 from __future__ import annotations
