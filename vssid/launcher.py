@@ -59,17 +59,15 @@ def run_defaults(local_redis_url: str | None = None) -> dict[str, str]:
     answers (settings.local_redis_url()), so that two Sanic workers use both cores with a shared
     lock store, shared rate limits and shared Telegram state; else Rasa's in-memory lock store and
     one process: the embedded defaults need nothing but this machine. Outside development nothing
-    is guessed: a deployment names its Redis (and its password) in LOCK_STORE_URL. SANIC_WORKERS
-    overrides the worker count (2 with Redis, else 1).
+    is guessed: a deployment names its Redis (and its password) in LOCK_STORE_URL. Workers:
+    settings.sanic_workers for that lock store (2 with Redis, else 1; SANIC_WORKERS overrides).
     """
     if settings.lock_store_url_is_set() or not settings.is_development():
         lock_store = settings.lock_store_url()
     else:
         candidate = local_redis_url if local_redis_url is not None else settings.local_redis_url()
         lock_store = candidate if candidate and redis_answers(candidate) else ""
-    redis = lock_store.startswith(("redis://", "rediss://"))
-    workers = settings.env("SANIC_WORKERS") or ("2" if redis else "1")
-    return {"LOCK_STORE_URL": lock_store, "SANIC_WORKERS": workers}
+    return {"LOCK_STORE_URL": lock_store, "SANIC_WORKERS": str(settings.sanic_workers(lock_store))}
 
 
 def _wait_http(url: str, proc: subprocess.Popen, timeout: float, name: str) -> None:

@@ -66,14 +66,16 @@ def action_port() -> int:
     return int(env("ACTION_PORT", "5055"))
 
 
-def sanic_workers() -> int:
+def sanic_workers(lock_store: str | None = None) -> int:
     """SANIC_WORKERS: server processes of one `rasa run`.
 
-    Default 2 when LOCK_STORE_URL is Redis (the second core: 1.56x the throughput of one worker on
-    the 2-core box when it was quiet; bench/RESULTS.md, "Speed"), else 1: Rasa's in-memory lock
-    store cannot serialise a conversation across processes (vssid/stores.py refuses that).
+    Default 2 when the lock store (`lock_store`, else LOCK_STORE_URL) is Redis (the second core:
+    2.1-2.5x a stock bot instead of 1.5-1.6x with one process on the 2-core box; bench/RESULTS.md,
+    "Speed" 3b), else 1: Rasa's in-memory lock store cannot serialise a conversation across
+    processes (vssid/stores.py refuses that).
     """
-    default = "2" if lock_store_url().startswith(("redis://", "rediss://")) else "1"
+    store = lock_store_url() if lock_store is None else lock_store
+    default = "2" if store.startswith(("redis://", "rediss://")) else "1"
     try:
         return max(int(env("SANIC_WORKERS", default)), 1)
     except ValueError:
