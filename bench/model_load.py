@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,38 +49,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB."""
-    total_kb = 0
-    pending = [pid]
+def _process_tree(*pids: int) -> Iterator[int]:
+    """`pids` and all their descendants that are still running."""
+    pending = list(pids)
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total_kb += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, StopIteration, ProcessLookupError):
+        except (FileNotFoundError, ProcessLookupError):
             continue
+        yield current
         pending.extend(int(child) for child in children)
-    return total_kb / 1024
+
+
+def _rss_kb(pid: int) -> int:
+    """Resident memory of one process in kB (0 once it has exited)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+    except (FileNotFoundError, StopIteration, ProcessLookupError):
+        return 0
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    return sum(_rss_kb(current) for current in _process_tree(pid)) / 1024
 
 
 def largest_rss_mb(pid: int) -> float:
     """Resident memory of the largest process among `pid` and its descendants, in MB (the budget
     is per Rasa process: with Sanic workers each worker holds its own model)."""
-    largest_kb = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-            largest_kb = max(largest_kb, rss)
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, StopIteration, ProcessLookupError):
-            continue
-        pending.extend(int(child) for child in children)
-    return largest_kb / 1024
+    return max((_rss_kb(current) for current in _process_tree(pid)), default=0) / 1024
 
 
 def cpu_seconds(*pids: int) -> float:
@@ -89,16 +88,12 @@ def cpu_seconds(*pids: int) -> float:
     On a shared machine wall-clock latencies depend on the neighbours; the CPU a message costs
     our own processes much less."""
     ticks = 0
-    pending = list(pids)
-    while pending:
-        current = pending.pop()
+    for current in _process_tree(*pids):
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
             ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
-        pending.extend(int(child) for child in children)
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
