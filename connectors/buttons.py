@@ -23,6 +23,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from vssid import settings
+
 DEFAULT_PREFIX = "b:"
 _HASH_CHARS = 16  # 96 bits of SHA-256 in url-safe base64
 
@@ -136,6 +138,6 @@ class RedisButtonPayloads(ButtonPayloads):
 
 def button_payloads(redis_url: str = "", namespace: str = "vssid") -> ButtonPayloads:
     """The button map for this deployment: Redis when `redis_url` is one, else in-process."""
-    if redis_url.startswith(("redis://", "rediss://")):
+    if settings.is_redis_url(redis_url):
         return RedisButtonPayloads(redis_url, key_prefix=f"{namespace}:telegram:button:")
     return ButtonPayloads()

@@ -14,6 +14,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 
+from vssid import settings
+
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
@@ -80,7 +82,7 @@ def recent_ids(redis_url: str = "", namespace: str = "vssid") -> RecentIds | Red
 
     `namespace` prefixes the keys (settings.redis_namespace(): one per bot or deployment; a test
     stack uses its own, since its update ids restart at every run)."""
-    if redis_url.startswith(("redis://", "rediss://")):
+    if settings.is_redis_url(redis_url):
         return RedisRecentIds(redis_url, prefix=f"{namespace}:telegram:update:")
     return RecentIds()
 

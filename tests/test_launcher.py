@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import redis_url_or_skip
+from vssid import settings
 from vssid.launcher import Stack, free_port, run_defaults
 
 
@@ -85,3 +86,18 @@ def test_outside_development_make_run_never_guesses_a_redis(
     url = redis_url_or_skip()
     monkeypatch.setenv("VSSID_ENV", "production")
     assert run_defaults(local_redis_url=url) == {"LOCK_STORE_URL": "", "SANIC_WORKERS": "1"}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("redis://127.0.0.1:6379/1", True),
+        ("rediss://:pw@cache.example:6380/0", True),
+        ("", False),
+        ("memory://", False),
+        ("postgresql://postgres@127.0.0.1/x", False),
+        ("REDIS://127.0.0.1", False),  # redis-py's from_url refuses it too
+    ],
+)
+def test_one_rule_says_whether_a_store_url_is_redis(url: str, expected: bool) -> None:
+    assert settings.is_redis_url(url) is expected

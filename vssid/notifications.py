@@ -153,7 +153,7 @@ def signals() -> ConversationSignals:
     with _signals_lock:
         if _signals is None:
             url = settings.lock_store_url()
-            _signals = ConversationSignals(url if url.startswith(("redis://", "rediss://")) else "")
+            _signals = ConversationSignals(url if settings.is_redis_url(url) else "")
         return _signals
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vssid.launcher import Stack
-from vssid.settings import PROJECT_ROOT
+from vssid.settings import PROJECT_ROOT, is_redis_url
 
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf"
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
@@ -49,7 +49,7 @@ def missing_shared_stores(env: dict[str, str]) -> list[str]:
     for name in ("TRACKER_STORE_URL", "DATABASE_URL"):
         if not env.get(name, "").startswith("postgresql"):
             missing.append(f"{name}=postgresql://...")
-    if not env.get("LOCK_STORE_URL", "").startswith(("redis://", "rediss://")):
+    if not is_redis_url(env.get("LOCK_STORE_URL", "")):
         missing.append("LOCK_STORE_URL=redis://...")
     return missing
 

@@ -66,6 +66,14 @@ def action_port() -> int:
     return int(env("ACTION_PORT", "5055"))
 
 
+REDIS_SCHEMES = ("redis://", "rediss://")
+
+
+def is_redis_url(url: str) -> bool:
+    """True for a redis:// or rediss:// URL: the one test of "is this store Redis" everywhere."""
+    return url.startswith(REDIS_SCHEMES)
+
+
 def sanic_workers(lock_store: str | None = None) -> int:
     """SANIC_WORKERS: server processes of one `rasa run`.
 
@@ -75,7 +83,7 @@ def sanic_workers(lock_store: str | None = None) -> int:
     processes (vssid/stores.py refuses that).
     """
     store = lock_store_url() if lock_store is None else lock_store
-    default = "2" if store.startswith(("redis://", "rediss://")) else "1"
+    default = "2" if is_redis_url(store) else "1"
     try:
         return max(int(env("SANIC_WORKERS", default)), 1)
     except ValueError:
@@ -162,7 +170,7 @@ def rate_limit_storage_url() -> str:
     if explicit:
         return explicit
     lock_store = lock_store_url()
-    return lock_store if lock_store.startswith(("redis://", "rediss://")) else "memory://"
+    return lock_store if is_redis_url(lock_store) else "memory://"
 
 
 def redis_namespace() -> str:
