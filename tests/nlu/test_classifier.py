@@ -1,10 +1,10 @@
 """LinearIntentClassifier exposes the regularisation Rasa hard-codes."""
 
 import pytest
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 
+from tests.nlu.training import context, tokenized, tokenized_training
 from vssid.nlu.classifier import LinearIntentClassifier
 
 
@@ -17,32 +17,24 @@ def test_configured_regularisation_reaches_sklearn(tmp_path) -> None:
 @pytest.mark.parametrize("select_responses", [False, True])
 def test_retrieval_labels_are_trained_and_summed_back(tmp_path, select_responses: bool) -> None:
     from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
-    from rasa.shared.nlu.training_data.message import Message
-    from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from vssid.nlu.tokenizer import VietnameseFoldingTokenizer
-
-    rows = [
-        ("quên mật khẩu", "faq", "faq/forgot_password"),
-        ("quen mk vssid", "faq", "faq/forgot_password"),
-        ("đổi số điện thoại", "faq", "faq/change_phone"),
-        ("doi sdt", "faq", "faq/change_phone"),
-        ("xin chào", "greet", None),
-        ("chao ban", "greet", None),
-    ]
-    messages = []
-    for text, intent, key in rows:
-        data = {"text": text, "intent": intent}
-        if key:
-            data["intent_response_key"] = key
-        messages.append(Message(data=data))
-    training = TrainingData(messages)
-    storage = LocalModelStorage(tmp_path)
-    VietnameseFoldingTokenizer(VietnameseFoldingTokenizer.get_default_config()).process_training_data(
-        training
+    forgot, change = (
+        {"intent_response_key": "faq/forgot_password"},
+        {"intent_response_key": "faq/change_phone"},
     )
+    training = tokenized_training(
+        [
+            ("quên mật khẩu", "faq", forgot),
+            ("quen mk vssid", "faq", forgot),
+            ("đổi số điện thoại", "faq", change),
+            ("doi sdt", "faq", change),
+            ("xin chào", "greet", {}),
+            ("chao ban", "greet", {}),
+        ]
+    )
+    storage = LocalModelStorage(tmp_path)
     featurizer = CountVectorsFeaturizer.create(
-        CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), _context()
+        CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), context("clf")
     )
     featurizer.train(training)
     featurizer.process_training_data(training)
@@ -50,13 +42,12 @@ def test_retrieval_labels_are_trained_and_summed_back(tmp_path, select_responses
         {**LinearIntentClassifier.get_default_config(), "select_responses": select_responses},
         storage,
         Resource("clf"),
-        _context(),
+        context("clf"),
     )
     classifier.train(training)
 
     assert sorted(classifier.clf.classes_) == ["faq/change_phone", "faq/forgot_password", "greet"]
-    message = Message(data={"text": "quen mat khau"})
-    VietnameseFoldingTokenizer(VietnameseFoldingTokenizer.get_default_config()).process([message])
+    message = tokenized("quen mat khau")
     featurizer.process([message])
     classifier.process([message])
     assert message.get("intent")["name"] == "faq"
@@ -74,10 +65,6 @@ def test_retrieval_labels_are_trained_and_summed_back(tmp_path, select_responses
     assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
 
 
-def _context() -> ExecutionContext:
-    return ExecutionContext(graph_schema=None, node_name="clf")
-
-
 def test_persisted_coefficients_load_back(tmp_path) -> None:
     import numpy as np
 
@@ -86,7 +73,7 @@ def test_persisted_coefficients_load_back(tmp_path) -> None:
     trained = LinearIntentClassifier(config, "clf", storage, Resource("clf"))
     trained.clf.fit(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.1]]), ["faq/a", "greet", "faq/a"])
     trained.persist()
-    loaded = LinearIntentClassifier.load(config, storage, Resource("clf"), _context())
+    loaded = LinearIntentClassifier.load(config, storage, Resource("clf"), context("clf"))
     probe = np.array([[0.9, 0.2]])
     assert list(loaded.clf.classes_) == ["faq/a", "greet"]
     assert np.allclose(loaded.clf.predict_proba(probe), trained.clf.predict_proba(probe))

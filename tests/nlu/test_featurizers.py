@@ -6,42 +6,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
-from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from tests.nlu.training import context, tokenized, tokenized_training
 from vssid.nlu.featurizers import SentenceCountVectorsFeaturizer
-from vssid.nlu.tokenizer import VietnameseFoldingTokenizer
 
+PASSWORD = {"response": "Bạn soạn tin nhắn theo cú pháp để lấy lại mật khẩu."}
 TRAINING = [
-    ("quên mật khẩu vssid", "faq", "Bạn soạn tin nhắn theo cú pháp để lấy lại mật khẩu."),
-    ("quen mk r lam sao day", "faq", "Bạn soạn tin nhắn theo cú pháp để lấy lại mật khẩu."),
-    ("đổi số điện thoại đăng ký", "faq", "Bạn đổi số trên Cổng dịch vụ công."),
-    ("xin chào ad", "greet", None),
-    ("mã số bhxh của tôi là gì", "lookup_bhxh_code", None),
+    ("quên mật khẩu vssid", "faq", PASSWORD),
+    ("quen mk r lam sao day", "faq", PASSWORD),
+    ("đổi số điện thoại đăng ký", "faq", {"response": "Bạn đổi số trên Cổng dịch vụ công."}),
+    ("xin chào ad", "greet", {}),
+    ("mã số bhxh của tôi là gì", "lookup_bhxh_code", {}),
 ]
 PROBES = ["quên mật khẩu rồi", "doi so dt", "chào", "asdfgh", "mã bhxh"]
-TOKENIZER = VietnameseFoldingTokenizer(VietnameseFoldingTokenizer.get_default_config())
 
 
 def _trained(cls: type[CountVectorsFeaturizer], config: dict, path: Path) -> CountVectorsFeaturizer:
-    messages = []
-    for text, intent, response in TRAINING:
-        data = {"text": text, "intent": intent}
-        if response:
-            data["response"] = response
-        messages.append(Message(data=data))
-    training = TrainingData(messages)
-    TOKENIZER.process_training_data(training)
+    training = tokenized_training(TRAINING)
     path.mkdir()
     featurizer = cls.create(
         {**cls.get_default_config(), **config},
         LocalModelStorage(path),
         Resource("cvf"),
-        ExecutionContext(graph_schema=None, node_name="cvf"),
+        context("cvf"),
     )
     featurizer.train(training)
     return featurizer
@@ -60,8 +50,7 @@ def test_the_text_gets_rasas_sentence_features_and_nothing_else(config: dict, tm
     assert ours.vectorizers["text"].vocabulary_ == rasas.vectorizers["text"].vocabulary_
     assert set(ours.vectorizers) == {"text"}, "responses and actions are not featurized"
     for text in PROBES:
-        expected, actual = Message(data={"text": text}), Message(data={"text": text})
-        TOKENIZER.process([expected, actual])
+        expected, actual = tokenized(text), tokenized(text)
         rasas.process([expected])
         ours.process([actual])
         expected_sequence, expected_sentence = expected.get_sparse_features("text")
