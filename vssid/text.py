@@ -27,3 +27,14 @@ def fold(text: str) -> str:
 def fold_words(text: str) -> str:
     """The folded words of `text` joined by single spaces: 'Cầu  Giấy' -> 'cau giay'."""
     return " ".join(_WORDS.findall(fold(text)))
+
+
+# A rating typed as star emoji ("⭐⭐⭐⭐", "★★★☆☆"): a run of stars, emoji variation selectors
+# and empty stars allowed between them. Only the filled stars count.
+STAR_RUN = re.compile("[\u2b50\u2605\U0001f31f][\u2b50\u2605\u2606\U0001f31f\ufe0f\\s]*")
+_FILLED_STARS = re.compile("[\u2b50\u2605\U0001f31f]")
+
+
+def star_count(text: str) -> int:
+    """Filled stars in `text`, at most 5: '⭐⭐⭐⭐' -> 4, '★★★☆☆' -> 3, 'abc' -> 0."""
+    return min(len(_FILLED_STARS.findall(text)), 5)

@@ -200,6 +200,10 @@ def test_timestamps_are_utc_aware(session: Session) -> None:
         ("tệ quá", "bad"),
         ("bình thường", "neutral"),
         ("10 điểm", "good"),
+        ("⭐⭐⭐⭐⭐", "good"),
+        ("⭐️⭐️⭐️", "neutral"),  # emoji variation selectors between the stars
+        ("★★☆☆☆", "bad"),  # empty stars do not count
+        ("cho 4 ⭐ nha", "good"),
         ("", None),
         ("???", None),
     ],

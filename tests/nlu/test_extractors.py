@@ -41,6 +41,7 @@ def test_missing_gazetteer_extracts_nothing() -> None:
         ("khong hai long", [("rating", "khong hai long", "khong hai long")]),
         ("dịch vụ quá tệ", [("rating", "quá tệ", "quá tệ")]),
         ("chấm 10 điểm", [("rating", "10 điểm", "10 điểm")]),
+        ("⭐⭐⭐⭐ nha ad", [("rating", "⭐⭐⭐⭐", "⭐⭐⭐⭐")]),
     ],
 )
 def test_rating_phrase_as_typed(text: str, expected: list[tuple[str, str, str]]) -> None:

@@ -52,3 +52,13 @@ def test_letters_and_digits_are_split() -> None:
 def test_punctuation_only_message_is_one_token() -> None:
     tokens = tokenize_text(" ?? ")
     assert [(t.text, t.start, t.end) for t in tokens] == [("??", 1, 3)]
+
+
+def test_a_run_of_star_emoji_is_one_token_read_as_the_rating_it_means() -> None:
+    tokens = tokenize_text("⭐⭐⭐⭐ nha ad")
+    assert [(t.text, t.lemma, t.start, t.end) for t in tokens] == [
+        ("⭐⭐⭐⭐", "4 sao", 0, 4),
+        ("nha", "nha", 5, 8),
+        ("ad", "ad", 9, 11),
+    ]
+    assert tokenize_text("★★★☆☆")[0].lemma == "3 sao"

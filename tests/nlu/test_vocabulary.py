@@ -105,6 +105,7 @@ def test_mash_goes_to_fallback_first_in_the_ranking(gate: KnownVocabularyGate, t
         ("483920", []),
         ("/faq/forgot_password", []),
         ("Thủ Đức", [{"entity": "location", "start": 0, "end": 7}]),
+        ("⭐⭐⭐⭐⭐", [{"entity": "rating", "start": 0, "end": 5}]),
     ],
 )
 def test_known_messages_keep_their_intent(gate: KnownVocabularyGate, text: str, entities: list[dict]) -> None:

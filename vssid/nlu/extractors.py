@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from vssid.nlu.gazetteer import FoldedPhraseMatcher, LocationMatcher
 from vssid.nlu.numbers import EntitySpan, find_entities
+from vssid.text import STAR_RUN
 
 logger = logging.getLogger(__name__)
 
@@ -154,4 +155,10 @@ class RatingEntityExtractor(_DeterministicExtractor):
         if intent not in self._intents:
             return []
         text = message.get(TEXT)
-        return [EntitySpan(RATING, text[start:end], start, end) for start, end, _ in self._matcher.find(text)]
+        spans = [
+            EntitySpan(RATING, text[start:end], start, end) for start, end, _ in self._matcher.find(text)
+        ]
+        for match in STAR_RUN.finditer(text):
+            run = match.group(0).rstrip()
+            spans.append(EntitySpan(RATING, run, match.start(), match.start() + len(run)))
+        return spans

@@ -4,10 +4,12 @@ Each ``Token`` has ``text`` = the original substring (so entity offsets and ``me
 exact) and ``lemma`` = the folded, teencode-expanded form from ``vssid.nlu.normalize``.
 ``CountVectorsFeaturizer`` reads ``lemma`` when ``use_lemma: true`` (its default) and ``text`` when
 ``use_lemma: false``, so config.yml can featurize both forms with stock featurizers.
+A run of star emoji is one token whose lemma is the rating it means ("⭐⭐⭐⭐" -> "4 sao").
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext
@@ -18,6 +20,13 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 from vssid.nlu.normalize import WORD_PATTERN, normalize_word
+from vssid.text import STAR_RUN, star_count
+
+
+def _star_token(match: re.Match[str]) -> Token:
+    """A run of star emoji reads as the rating it means: '⭐⭐⭐⭐' -> lemma '4 sao'."""
+    run = match.group(0).rstrip()
+    return Token(run, match.start(), match.start() + len(run), lemma=f"{star_count(run)} sao")
 
 
 def tokenize_text(text: str) -> list[Token]:
@@ -26,6 +35,9 @@ def tokenize_text(text: str) -> list[Token]:
         Token(match.group(0), match.start(), match.end(), lemma=normalize_word(match.group(0)))
         for match in WORD_PATTERN.finditer(text)
     ]
+    stars = [_star_token(match) for match in STAR_RUN.finditer(text)]
+    if stars:
+        tokens = sorted(tokens + stars, key=lambda token: token.start)
     if not tokens and text.strip():
         # Only punctuation or emoji ("??", ":)"): keep one token so featurizers see something.
         stripped = text.strip()

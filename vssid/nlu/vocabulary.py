@@ -81,8 +81,8 @@ def is_known(word: str, vocabulary: set[str]) -> bool:
 def known_share(text: str, vocabulary: set[str], skip: Iterable[tuple[int, int]] = ()) -> float | None:
     """Share of the words of ``text`` found in ``vocabulary``, ignoring digits and ``skip`` spans.
 
-    ``None`` when there is nothing to judge (only digits or skipped spans); 0.0 when the text has
-    no word at all (punctuation, emoji).
+    ``None`` when there is nothing to judge (only digits or skipped spans, such as a rating typed
+    as star emoji); 0.0 when the text has no word at all (punctuation, emoji).
     """
     spans = list(skip)
     words = []
@@ -93,7 +93,7 @@ def known_share(text: str, vocabulary: set[str], skip: Iterable[tuple[int, int]]
             continue
         words.append(match.group(0))
     if not words:
-        return None if skipped_anything else 0.0
+        return None if skipped_anything or spans else 0.0
     return sum(is_known(w, vocabulary) for w in words) / len(words)
 
 

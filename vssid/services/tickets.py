@@ -31,6 +31,7 @@ from vssid.db.tickets import (
     TicketMessage,
 )
 from vssid.privacy import mask_text
+from vssid.text import star_count
 
 MAX_TRANSCRIPT_LINES = 50
 MAX_TEXT_LENGTH = 4000
@@ -156,7 +157,7 @@ def looks_like_phone_attempt(text: str) -> bool:
 
 # --- ratings -------------------------------------------------------------------------------
 
-_STARS = re.compile(r"(\d+)\s*(sao|điểm|diem)")
+_STARS = re.compile(r"(\d+)\s*(sao|điểm|diem|⭐|★|🌟)")
 _BAD_WORDS = (
     "không hài lòng",
     "khong hai long",
@@ -190,7 +191,8 @@ _GOOD_WORDS = (
 
 
 def normalize_rating(value: str | None) -> str | None:
-    """Map a button value ('good') or a typed rating ('5 sao', 'không hài lòng') to good/neutral/bad."""
+    """Map a button value ('good') or a typed rating ('5 sao', '⭐⭐⭐⭐', 'không hài lòng') to
+    good/neutral/bad."""
     text = (value or "").strip().lower()
     if not text:
         return None
@@ -198,8 +200,10 @@ def normalize_rating(value: str | None) -> str | None:
         return text
     stars = _STARS.search(text)
     if stars:
-        score, unit = int(stars.group(1)), stars.group(2)
-        scale = 5 if unit == "sao" else 10
+        score, scale = int(stars.group(1)), 10 if stars.group(2) in ("điểm", "diem") else 5
+    elif star_count(text):
+        score, scale = star_count(text), 5
+    if stars or star_count(text):
         return RATING_GOOD if score >= 0.8 * scale else RATING_BAD if score <= 0.4 * scale else RATING_NEUTRAL
     words = set(re.findall(r"\w+", text))
     for candidates, rating in (
