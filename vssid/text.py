@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 # "đ" has no Unicode decomposition; "ð" (Icelandic eth) is a common look-alike typed for it.
 _LETTER_MAP = str.maketrans({"đ": "d", "ð": "d", "Đ": "d", "Ð": "d"})
@@ -29,12 +30,43 @@ def fold_words(text: str) -> str:
     return " ".join(_WORDS.findall(fold(text)))
 
 
-# A rating typed as star emoji ("⭐⭐⭐⭐", "★★★☆☆"): a run of stars, emoji variation selectors
-# and empty stars allowed between them. Only the filled stars count.
-STAR_RUN = re.compile("[\u2b50\u2605\U0001f31f][\u2b50\u2605\u2606\U0001f31f\ufe0f\\s]*")
-_FILLED_STARS = re.compile("[\u2b50\u2605\U0001f31f]")
+# A rating written as a mark instead of words: a run of star emoji ("⭐⭐⭐⭐", "★★★☆☆": only the
+# filled stars count, emoji variation selectors allowed), or a score with its scale or a star
+# ("4/5", "8/10", "5*", "4 ⭐"). Dates, phone numbers and sums are not marks: a score touching
+# another digit, "/", "." , ":" or "-" is left alone ("15/08/1990", "4/5/2024").
+_STAR = "\u2b50\u2605\U0001f31f"
+STAR_RUN = re.compile(f"[{_STAR}][{_STAR}\u2606\ufe0f\\s]*")
+_FILLED_STARS = re.compile(f"[{_STAR}]")
+_SCORE = re.compile(f"(?<![\\d/.,:-])(\\d{{1,2}})\\s*(?:/\\s*(5|10)|([*{_STAR}]))(?![\\d/.,:*-])")
+
+
+@dataclass(frozen=True)
+class RatingMark:
+    start: int
+    end: int
+    score: int
+    scale: int  # 5 (stars) or 10 (points)
+
+    @property
+    def phrase(self) -> str:
+        """The words the mark stands for, as a user would type them: '4 sao', '8 điểm'."""
+        return f"{self.score} sao" if self.scale == 5 else f"{self.score} điểm"
 
 
 def star_count(text: str) -> int:
     """Filled stars in `text`, at most 5: '⭐⭐⭐⭐' -> 4, '★★★☆☆' -> 3, 'abc' -> 0."""
     return min(len(_FILLED_STARS.findall(text)), 5)
+
+
+def rating_marks(text: str) -> list[RatingMark]:
+    """Ratings written as marks in `text`, in order (see the patterns above)."""
+    marks = []
+    for match in _SCORE.finditer(text):
+        score, scale = int(match.group(1)), int(match.group(2) or 5)
+        if score <= scale:
+            marks.append(RatingMark(match.start(), match.end(), score, scale))
+    for match in STAR_RUN.finditer(text):
+        end = match.start() + len(match.group(0).rstrip())
+        if not any(m.start <= match.start() < m.end for m in marks):
+            marks.append(RatingMark(match.start(), end, star_count(match.group(0)), 5))
+    return sorted(marks, key=lambda mark: mark.start)

@@ -204,6 +204,10 @@ def test_timestamps_are_utc_aware(session: Session) -> None:
         ("⭐️⭐️⭐️", "neutral"),  # emoji variation selectors between the stars
         ("★★☆☆☆", "bad"),  # empty stars do not count
         ("cho 4 ⭐ nha", "good"),
+        ("4/5", "good"),
+        ("5*", "good"),
+        ("2/10", "bad"),
+        ("15/08/1990", None),  # a date, not a score
         ("", None),
         ("???", None),
     ],

@@ -54,7 +54,7 @@ def test_punctuation_only_message_is_one_token() -> None:
     assert [(t.text, t.start, t.end) for t in tokens] == [("??", 1, 3)]
 
 
-def test_a_run_of_star_emoji_is_one_token_read_as_the_rating_it_means() -> None:
+def test_a_rating_mark_is_one_token_read_as_the_rating_it_means() -> None:
     tokens = tokenize_text("⭐⭐⭐⭐ nha ad")
     assert [(t.text, t.lemma, t.start, t.end) for t in tokens] == [
         ("⭐⭐⭐⭐", "4 sao", 0, 4),
@@ -62,3 +62,14 @@ def test_a_run_of_star_emoji_is_one_token_read_as_the_rating_it_means() -> None:
         ("ad", "ad", 9, 11),
     ]
     assert tokenize_text("★★★☆☆")[0].lemma == "3 sao"
+    assert [(t.text, t.lemma) for t in tokenize_text("cho 4/5 nhé")] == [
+        ("cho", "cho"),
+        ("4/5", "4 sao"),
+        ("nhé", "nhe"),
+    ]
+    assert [t.lemma for t in tokenize_text("5* và 8/10")] == ["5 sao", "va", "8 diem"]
+
+
+@pytest.mark.parametrize("text", ["15/08/1990", "4/5/2024", "0934 218 765", "7/5", "1.5/5"])
+def test_dates_numbers_and_impossible_scores_are_not_rating_marks(text: str) -> None:
+    assert all(token.text.isdigit() for token in tokenize_text(text))

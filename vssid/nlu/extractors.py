@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from vssid.nlu.gazetteer import FoldedPhraseMatcher, LocationMatcher
 from vssid.nlu.numbers import EntitySpan, find_entities
-from vssid.text import STAR_RUN
+from vssid.text import rating_marks
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +158,5 @@ class RatingEntityExtractor(_DeterministicExtractor):
         spans = [
             EntitySpan(RATING, text[start:end], start, end) for start, end, _ in self._matcher.find(text)
         ]
-        for match in STAR_RUN.finditer(text):
-            run = match.group(0).rstrip()
-            spans.append(EntitySpan(RATING, run, match.start(), match.start() + len(run)))
+        spans += [EntitySpan(RATING, text[m.start : m.end], m.start, m.end) for m in rating_marks(text)]
         return spans

@@ -4,12 +4,11 @@ Each ``Token`` has ``text`` = the original substring (so entity offsets and ``me
 exact) and ``lemma`` = the folded, teencode-expanded form from ``vssid.nlu.normalize``.
 ``CountVectorsFeaturizer`` reads ``lemma`` when ``use_lemma: true`` (its default) and ``text`` when
 ``use_lemma: false``, so config.yml can featurize both forms with stock featurizers.
-A run of star emoji is one token whose lemma is the rating it means ("⭐⭐⭐⭐" -> "4 sao").
+A rating mark ("⭐⭐⭐⭐", "4/5", "5*") is one token whose lemma is the rating it means ("4 sao").
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext
@@ -20,13 +19,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 from vssid.nlu.normalize import WORD_PATTERN, normalize_word
-from vssid.text import STAR_RUN, star_count
-
-
-def _star_token(match: re.Match[str]) -> Token:
-    """A run of star emoji reads as the rating it means: '⭐⭐⭐⭐' -> lemma '4 sao'."""
-    run = match.group(0).rstrip()
-    return Token(run, match.start(), match.start() + len(run), lemma=f"{star_count(run)} sao")
+from vssid.text import fold, rating_marks
 
 
 def tokenize_text(text: str) -> list[Token]:
@@ -35,9 +28,12 @@ def tokenize_text(text: str) -> list[Token]:
         Token(match.group(0), match.start(), match.end(), lemma=normalize_word(match.group(0)))
         for match in WORD_PATTERN.finditer(text)
     ]
-    stars = [_star_token(match) for match in STAR_RUN.finditer(text)]
-    if stars:
-        tokens = sorted(tokens + stars, key=lambda token: token.start)
+    marks = rating_marks(text)
+    if marks:
+        # A rating mark is one token read as the words it stands for ("4/5" -> "4 sao").
+        tokens = [t for t in tokens if not any(m.start <= t.start < m.end for m in marks)]
+        tokens += [Token(text[m.start : m.end], m.start, m.end, lemma=fold(m.phrase)) for m in marks]
+        tokens.sort(key=lambda token: token.start)
     if not tokens and text.strip():
         # Only punctuation or emoji ("??", ":)"): keep one token so featurizers see something.
         stripped = text.strip()

@@ -31,7 +31,7 @@ from vssid.db.tickets import (
     TicketMessage,
 )
 from vssid.privacy import mask_text
-from vssid.text import star_count
+from vssid.text import rating_marks
 
 MAX_TRANSCRIPT_LINES = 50
 MAX_TEXT_LENGTH = 4000
@@ -157,7 +157,7 @@ def looks_like_phone_attempt(text: str) -> bool:
 
 # --- ratings -------------------------------------------------------------------------------
 
-_STARS = re.compile(r"(\d+)\s*(sao|điểm|diem|⭐|★|🌟)")
+_STARS = re.compile(r"(\d+)\s*(sao|điểm|diem)")
 _BAD_WORDS = (
     "không hài lòng",
     "khong hai long",
@@ -191,7 +191,7 @@ _GOOD_WORDS = (
 
 
 def normalize_rating(value: str | None) -> str | None:
-    """Map a button value ('good') or a typed rating ('5 sao', '⭐⭐⭐⭐', 'không hài lòng') to
+    """Map a button value ('good') or a typed rating ('5 sao', '4/5', '⭐⭐⭐⭐', 'không hài lòng') to
     good/neutral/bad."""
     text = (value or "").strip().lower()
     if not text:
@@ -199,11 +199,12 @@ def normalize_rating(value: str | None) -> str | None:
     if text in (RATING_GOOD, RATING_NEUTRAL, RATING_BAD):
         return text
     stars = _STARS.search(text)
-    if stars:
-        score, scale = int(stars.group(1)), 10 if stars.group(2) in ("điểm", "diem") else 5
-    elif star_count(text):
-        score, scale = star_count(text), 5
-    if stars or star_count(text):
+    marks = rating_marks(text)
+    if stars or marks:
+        if stars:
+            score, scale = int(stars.group(1)), 10 if stars.group(2) in ("điểm", "diem") else 5
+        else:
+            score, scale = marks[0].score, marks[0].scale
         return RATING_GOOD if score >= 0.8 * scale else RATING_BAD if score <= 0.4 * scale else RATING_NEUTRAL
     words = set(re.findall(r"\w+", text))
     for candidates, rating in (
