@@ -72,8 +72,8 @@ eval: train ## NLU report (ours vs stock) on NLU=path (default tests/nlu_test.ym
 	$(PY) bench/eval_nlu.py --nlu $(NLU) --config config.yml --stock bench/config_stock.yml
 
 eval-independent: generate ## NLU on the independent sets (aggregate figures only: blind) + off-domain rate
-	$(PY) bench/eval_nlu.py --nlu tests/nlu_test.yml tests/nlu_independent_test.yml \
-	  --offdomain tests/nlu_offdomain_test.yml --summary
+	$(PY) bench/eval_nlu.py --nlu tests/nlu_test.yml tests/nlu_independent_test.yml tests/nlu_independent_test2.yml \
+	  --offdomain tests/nlu_offdomain_test.yml tests/nlu_offdomain_test2.yml --summary
 
 BENCH_ARGS ?=
 bench: train db ## Speed targets vs a stock `rasa init` bot it trains once (table; see bench/RESULTS.md)
