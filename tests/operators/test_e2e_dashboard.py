@@ -34,7 +34,7 @@ PHONE = "0912345678"
 FALLBACK_WITH_PHONE = f"duyệt cập nhật tự động qwrtz plokm {PHONE}"
 KB_MESSAGES = {
     "soạn tin theo cú pháp gửi 8079": "forgot_password",
-    "chọn mục thông tin tài khoản cá nhân": "change_phone",
+    "nhập mã kiểm tra rồi bấm ghi nhận": "change_phone",
 }
 ESCALATIONS = ("utter_handoff_in_hours", "utter_handoff_after_hours")
 CHROMIUM = "/usr/bin/chromium"
