@@ -208,6 +208,7 @@ def test_timestamps_are_utc_aware(session: Session) -> None:
         ("5*", "good"),
         ("2/10", "bad"),
         ("15/08/1990", None),  # a date, not a score
+        ("sinh ngày 4/5", None),  # a day and month, not a score
         ("", None),
         ("???", None),
     ],

@@ -73,3 +73,10 @@ def test_a_rating_mark_is_one_token_read_as_the_rating_it_means() -> None:
 @pytest.mark.parametrize("text", ["15/08/1990", "4/5/2024", "0934 218 765", "7/5", "1.5/5"])
 def test_dates_numbers_and_impossible_scores_are_not_rating_marks(text: str) -> None:
     assert all(token.text.isdigit() for token in tokenize_text(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["sinh ngày 4/5 năm 1990", "tôi sinh ngày 3/5", "4/5 năm 1990", "từ 1/5 đến 3/5"]
+)
+def test_a_day_and_month_is_not_a_score(text: str) -> None:
+    assert "sao" not in " ".join(token.lemma for token in tokenize_text(text))
