@@ -22,6 +22,10 @@ INPUTS = [
     "vssid/nlu",
     "vssid/handoff_policy.py",
     "vssid/data",
+    # Imported by the components above (tests/test_architecture.py keeps this list whole).
+    "vssid/text.py",
+    "vssid/constants.py",
+    "vssid/services/locations.py",
     "requirements.txt",
 ]
 

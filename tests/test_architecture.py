@@ -125,3 +125,44 @@ def test_the_graph_is_not_empty() -> None:
     assert "vssid.services.registry" in SOURCES
     assert "vssid.services.sql_records" in IMPORTS["vssid.services.registry"][1]
     assert "vssid.services.records" in IMPORTS["vssid.services.sql_records"][0]
+
+
+def _reached_from(roots: list[str]) -> set[str]:
+    """Project modules under the given paths and every project module they import, transitively."""
+    start = {
+        module
+        for module, path in SOURCES.items()
+        for root in roots
+        if path == PROJECT_ROOT / root or (PROJECT_ROOT / root) in path.parents
+    }
+    seen, todo = set(), list(start)
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo.extend(name for name in IMPORTS[module][1] if name in SOURCES)
+    return seen
+
+
+def _covered(module: str, inputs: list[str]) -> bool:
+    path = SOURCES[module]
+    return any(path == PROJECT_ROOT / p or (PROJECT_ROOT / p) in path.parents for p in inputs)
+
+
+@pytest.mark.parametrize("which", ["train", "eval"])
+def test_model_fingerprints_cover_the_code_the_components_import(which: str) -> None:
+    """A model is reused while its fingerprint holds: a change to any code it runs must change it.
+
+    (vssid/text.py once shaped the tokenizer without being hashed: a stale model was kept.)
+    """
+    from bench.eval_nlu import CODE_INPUTS
+    from scripts.train import INPUTS
+
+    inputs = INPUTS if which == "train" else CODE_INPUTS
+    code_roots = [p for p in inputs if p.startswith("vssid")]
+    reached = _reached_from(code_roots)
+    assert "vssid.nlu.tokenizer" in reached
+    # Settings give the components only PROJECT_ROOT (where data files are), not what they learn.
+    shaping = reached - {"vssid.settings"}
+    assert sorted(m for m in shaping if not _covered(m, inputs)) == []
