@@ -33,7 +33,7 @@ PHONE = "0912345678"
 # as typed in a hurry).
 FALLBACK_WITH_PHONE = f"duyệt cập nhật tự động qwrtz plokm {PHONE}"
 KB_MESSAGES = {
-    "soạn tin theo cú pháp gửi 8079": "forgot_password",
+    "nhận tin báo cấp lại thành công": "forgot_password",
     "nhập mã kiểm tra rồi bấm ghi nhận": "change_phone",
 }
 ESCALATIONS = ("utter_handoff_in_hours", "utter_handoff_after_hours")
