@@ -42,10 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from vssid.nlu.code_fingerprint import MODEL_CODE  # noqa: E402
 from vssid.nlu.normalize import is_unaccented  # noqa: E402
 
-# Our NLU components and the project code they import (tests/test_architecture.py checks it).
-CODE_INPUTS = ["vssid/nlu", "vssid/data", "vssid/text.py", "vssid/services/locations.py"]
+CODE_INPUTS = MODEL_CODE  # our components and the project code they import
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACKS = frozenset({FALLBACK, OUT_OF_SCOPE})  # predictions that end in the bot's fallback

@@ -14,32 +14,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = [
-    "data",
-    "kb",
-    "domain.yml",
-    "config.yml",
-    "vssid/nlu",
-    "vssid/handoff_policy.py",
-    "vssid/data",
-    # Imported by the components above (tests/test_architecture.py keeps this list whole).
-    "vssid/text.py",
-    "vssid/constants.py",
-    "vssid/services/locations.py",
-    "requirements.txt",
-]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from vssid.nlu.code_fingerprint import MODEL_CODE, files_under  # noqa: E402 (no Rasa import)
+
+INPUTS = ["data", "kb", "domain.yml", "config.yml", "requirements.txt", *MODEL_CODE]
 
 
 def fingerprint(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
-    for name in INPUTS:
-        path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if not file.exists() or "__pycache__" in file.parts:
-                continue
-            digest.update(str(file.relative_to(root)).encode())
-            digest.update(file.read_bytes())
+    for file in files_under(INPUTS, root):
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
 

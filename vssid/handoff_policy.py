@@ -26,6 +26,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from vssid.constants import ACTION_RELAY_TO_AGENT, SLOT_HANDOFF_ACTIVE
+from vssid.nlu.code_fingerprint import CodeFingerprinted
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ _PASS_THROUGH_INTENTS = {"restart", "session_start", "back"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class HandoffPolicy(Policy):
+class HandoffPolicy(CodeFingerprinted, Policy):
     """Predicts the relay to the agent for user messages while ``handoff_active`` is set."""
 
     @staticmethod

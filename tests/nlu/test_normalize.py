@@ -43,6 +43,13 @@ def test_words_with_tone_marks_are_never_teencode() -> None:
     assert normalize_word("ko") == "khong"
 
 
+def test_còn_typed_with_its_mark_is_not_a_child() -> None:
+    # "thế còn cái kia thì sao" (a follow-up) must not share its words with "thế con tôi thì sao".
+    assert normalize_text("Thế CÒN cái kia") == "the còn cai kia"
+    assert normalize_word("co\u0300n") == "còn"  # decomposed, as some keyboards send it
+    assert normalize_word("con") == normalize_word("CON") == "con"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("quen mat khau", False), ("quên mật khẩu", True), ("đc", True), ("OK 123", False)],

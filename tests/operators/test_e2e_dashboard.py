@@ -31,9 +31,11 @@ PHONE = "0912345678"
 # Words of an answer, which the model does not place (nlu_fallback): the messages must stay below
 # the NLU threshold for the knowledge-base search to be what answers them (garbled words included,
 # as typed in a hurry).
-FALLBACK_WITH_PHONE = f"duyệt cập nhật tự động qwrtz plokm {PHONE}"
+FALLBACK_WORDS = "hệ thống sẽ tự động duyệt qwrtz plokm"  # re-chosen when a new model places it
+FALLBACK_WITH_PHONE = f"{FALLBACK_WORDS} {PHONE}"
+FALLBACK_MASKED = f"{FALLBACK_WORDS} xxxxxxx678"
 KB_MESSAGES = {
-    "nhận tin báo cấp lại thành công": "forgot_password",
+    "soạn tin theo cú pháp": "forgot_password",
     "nhập mã kiểm tra rồi bấm ghi nhận": "change_phone",
 }
 ESCALATIONS = ("utter_handoff_in_hours", "utter_handoff_after_hours")
@@ -165,8 +167,8 @@ def test_api_figures_equal_sql_counts(seeded: Any) -> None:
 def test_fallback_with_a_phone_number_is_unanswered_and_masked(seeded: Any) -> None:
     answer = _api(seeded, "unanswered", days="7")
     assert PHONE not in json.dumps(answer, ensure_ascii=False)
-    item = next(i for i in answer["items"] if "duyệt cập nhật tự động qwrtz plokm" in i["text"])
-    assert item["text"] == "duyệt cập nhật tự động qwrtz plokm xxxxxxx678"
+    item = next(i for i in answer["items"] if FALLBACK_WORDS in i["text"])
+    assert item["text"] == FALLBACK_MASKED
     assert "fallback" in item["kinds"] and "telegram" in item["channels"]
     assert item["count"] >= 1 and item["guess"]
     assert item["suggested_topic"] == "update_address"  # the kb/ search's best, not the NLU's guess
@@ -236,7 +238,7 @@ def test_page_shows_the_sql_counts_and_suggests_an_example(seeded: Any, browser:
         page.evaluate("Chart.getChart('chart-days').data.datasets[1].data.reduce((a, b) => a + b, 0)")
         == (expected["messages"])
     )
-    item = page.locator("#unanswered li", has_text="duyệt cập nhật tự động qwrtz plokm xxxxxxx678")
+    item = page.locator("#unanswered li", has_text=FALLBACK_MASKED)
     expect(item).to_have_count(1)
     assert PHONE not in page.content()
     expect(item.locator("select")).to_have_value("update_address")
@@ -254,7 +256,7 @@ def test_page_shows_the_sql_counts_and_suggests_an_example(seeded: Any, browser:
     stored = yaml.safe_load(
         (_var_dir(seeded) / "kb_suggestions" / "update_address.yml").read_text(encoding="utf-8")
     )
-    assert stored["suggestions"][0]["text"] == "duyệt cập nhật tự động qwrtz plokm xxxxxxx678"
+    assert stored["suggestions"][0]["text"] == FALLBACK_MASKED
     assert stored["suggestions"][0]["suggested_by"] == "Lan"
 
 

@@ -38,12 +38,14 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
+from vssid.nlu.code_fingerprint import CodeFingerprinted
+
 logger = logging.getLogger(__name__)
 RESPONSE_KEY_DELIMITER = "/"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentClassifier(LogisticRegressionClassifier):
+class LinearIntentClassifier(CodeFingerprinted, LogisticRegressionClassifier):
     """Logistic regression intent classifier (see module docstring)."""
 
     @staticmethod

@@ -24,6 +24,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from vssid.nlu.code_fingerprint import CodeFingerprinted
 from vssid.nlu.gazetteer import FoldedPhraseMatcher, LocationMatcher
 from vssid.nlu.numbers import EntitySpan, find_entities
 from vssid.text import rating_marks
@@ -62,7 +63,7 @@ RATING_PHRASES = (
 )
 
 
-class _DeterministicExtractor(GraphComponent, EntityExtractorMixin):
+class _DeterministicExtractor(CodeFingerprinted, GraphComponent, EntityExtractorMixin):
     """Shared plumbing: find spans in the text and append them to the message's entities."""
 
     @classmethod

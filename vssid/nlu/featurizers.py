@@ -17,9 +17,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.nlu.constants import TEXT
 
+from vssid.nlu.code_fingerprint import CodeFingerprinted
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
+class SentenceCountVectorsFeaturizer(CodeFingerprinted, CountVectorsFeaturizer):
     """CountVectorsFeaturizer for the message text's sentence features only (module docstring)."""
 
     @staticmethod

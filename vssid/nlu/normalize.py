@@ -130,12 +130,22 @@ def has_diacritics(text: str) -> bool:
     return fold(text) != unicodedata.normalize("NFC", text).lower()
 
 
+# Accented words kept apart from the word they fold into: "còn" (still; "and what about ...", the
+# opener of most follow-ups) would otherwise be "con" (a child, the topic of register_child).
+# Typed without marks the two stay one word: nothing tells them apart there.
+KEPT_ACCENTED = frozenset({"còn"})
+
+
 def normalize_word(word: str) -> str:
     """Folded, de-repeated and teencode-expanded form of one word token (may contain spaces).
 
     Teencode is expanded only for words typed without tone or vowel marks ("đ" is allowed, as in
     "đc", "sđt"): a word with marks is never shorthand, e.g. "hỏng" must not read as "hong".
+    A word of ``KEPT_ACCENTED`` keeps its marks.
     """
+    lowered = unicodedata.normalize("NFC", word).lower()
+    if lowered in KEPT_ACCENTED:
+        return lowered
     folded = squeeze_repeats(fold(word))
     if _has_marks(word):
         return folded

@@ -18,11 +18,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from vssid.nlu.code_fingerprint import CodeFingerprinted
+
 _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)/(?P<key>[a-z0-9_]+)$")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RetrievalPayloadHandler(GraphComponent):
+class RetrievalPayloadHandler(CodeFingerprinted, GraphComponent):
     """Maps `/<retrieval_intent>/<response_key>` payloads to a certain prediction."""
 
     @classmethod

@@ -18,6 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from vssid.nlu.code_fingerprint import CodeFingerprinted
 from vssid.nlu.normalize import WORD_PATTERN, normalize_word
 from vssid.text import fold, rating_marks
 
@@ -43,7 +44,7 @@ def tokenize_text(text: str) -> list[Token]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class VietnameseFoldingTokenizer(Tokenizer):
+class VietnameseFoldingTokenizer(CodeFingerprinted, Tokenizer):
     """Regex word tokenizer for Vietnamese with folded lemmas (see module docstring)."""
 
     @staticmethod

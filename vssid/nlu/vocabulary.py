@@ -37,6 +37,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from vssid.nlu.code_fingerprint import CodeFingerprinted
 from vssid.nlu.normalize import WORD_PATTERN, fold, normalize_word, squeeze_repeats
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def known_share(text: str, vocabulary: set[str], skip: Iterable[tuple[int, int]]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class KnownVocabularyGate(GraphComponent):
+class KnownVocabularyGate(CodeFingerprinted, GraphComponent):
     """Routes messages with too few known words to ``nlu_fallback`` (see module docstring)."""
 
     @staticmethod
