@@ -76,18 +76,48 @@ def _message(text: str, intent: str, entities: list[dict] | None = None) -> Mess
     )
 
 
+AFFIRM_EXAMPLES = ["ừ đúng rồi", "ok làm đi", "vâng ạ"]
+
+
 @pytest.fixture
 def gate(tmp_path) -> KnownVocabularyGate:
     storage = LocalModelStorage(tmp_path)
     resource = Resource("gate")
-    config = {**KnownVocabularyGate.get_default_config(), "min_known_share": 0.4}
+    config = {
+        **KnownVocabularyGate.get_default_config(),
+        "min_known_share": 0.4,
+        "reply_intents": ["affirm"],
+        "min_reply_share": 0.5,
+    }
     trained = KnownVocabularyGate.create(config, storage, resource, ExecutionContext(None))
-    trained.train(TrainingData([Message(data={"text": t, "intent": "x"}) for t in TRAINING]))
+    examples = [Message(data={"text": t, "intent": "x"}) for t in TRAINING]
+    examples += [Message(data={"text": t, "intent": "affirm"}) for t in AFFIRM_EXAMPLES]
+    trained.train(TrainingData(examples))
     return KnownVocabularyGate.load(config, storage, resource, ExecutionContext(None))
 
 
 def test_trained_vocabulary_survives_persist_and_load(gate: KnownVocabularyGate) -> None:
-    assert gate.vocabulary == VOCABULARY
+    assert gate.vocabulary == build_vocabulary(TRAINING + AFFIRM_EXAMPLES)
+    assert gate.reply_vocabularies == {"affirm": build_vocabulary(AFFIRM_EXAMPLES)}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("ừ ok", "affirm", "affirm"),  # its own words
+        ("ừ ok, số 0912345678", "affirm", "affirm"),  # digits are not counted
+        ("vang dung roi", "affirm", "affirm"),  # folded
+        ("quên mật khẩu đổi số", "affirm", "nlu_fallback"),  # known words, but not a yes
+        ("ok quên mật khẩu", "affirm", "nlu_fallback"),  # one of four words is the reply's
+        ("quên mật khẩu đổi số", "inform", "inform"),  # not a reply intent: left alone
+    ],
+)
+def test_a_reply_intent_must_be_made_of_its_own_words(
+    gate: KnownVocabularyGate, text: str, intent: str, expected: str
+) -> None:
+    [message] = gate.process([_message(text, intent)])
+    assert message.get("intent")["name"] == expected
+    assert message.get("intent_ranking")[0]["name"] == expected
 
 
 @pytest.mark.parametrize("text", ["kkkkkkkk", "asdfgh", "ưqeqwe", "??", "👍", "sdfsdf sdfsdf"])

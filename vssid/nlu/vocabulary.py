@@ -17,8 +17,14 @@ What counts:
 - a message with no word at all (punctuation, emoji) has a known share of 0;
 - button payloads (text starting with "/") are never touched.
 
-The vocabulary (folded words of every training example) is stored with the model as JSON.
-Threshold chosen on the DEV sets only (bench/RESULTS.md).
+Short replies are held to their own words. An intent of ``reply_intents`` (yes, no, thanks, a
+rating: closed-vocabulary replies, where a wrong reading does the most harm inside a confirmation
+or a form) is kept only when at least ``min_reply_share`` of the message's words occur in that
+intent's own training examples; "How do I cook rice" read as ``affirm``, or "trứng vịt lộn" read as
+``rate``, goes to the fallback instead. The same words, digits and entity spans are counted.
+
+The vocabularies (folded words of every training example, and of each reply intent's examples)
+are stored with the model as JSON. Thresholds chosen on the DEV sets only (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -104,7 +110,7 @@ class KnownVocabularyGate(CodeFingerprinted, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"min_known_share": 0.5}
+        return {"min_known_share": 0.5, "reply_intents": [], "min_reply_share": 0.5}
 
     def __init__(
         self,
@@ -112,11 +118,13 @@ class KnownVocabularyGate(CodeFingerprinted, GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         vocabulary: set[str] | None = None,
+        reply_vocabularies: dict[str, set[str]] | None = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
         self.vocabulary = vocabulary or set()
+        self.reply_vocabularies = reply_vocabularies or {}
 
     @classmethod
     def create(
@@ -129,9 +137,18 @@ class KnownVocabularyGate(CodeFingerprinted, GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self.vocabulary = build_vocabulary(m.get(TEXT) for m in training_data.training_examples)
+        examples = training_data.training_examples
+        self.vocabulary = build_vocabulary(m.get(TEXT) for m in examples)
+        self.reply_vocabularies = {
+            intent: build_vocabulary(m.get(TEXT) for m in examples if m.get(INTENT) == intent)
+            for intent in self._config["reply_intents"]
+        }
+        stored = {
+            "words": sorted(self.vocabulary),
+            "replies": {intent: sorted(words) for intent, words in self.reply_vocabularies.items()},
+        }
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(self.vocabulary)), encoding="utf-8")
+            (directory / VOCABULARY_FILE).write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
         return self._resource
 
     @classmethod
@@ -143,13 +160,14 @@ class KnownVocabularyGate(CodeFingerprinted, GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> KnownVocabularyGate:
-        vocabulary: set[str] = set()
+        stored: dict[str, Any] = {}
         try:
             with model_storage.read_from(resource) as directory:
-                vocabulary = set(json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8")))
+                stored = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
             logger.debug("No vocabulary in the model; %s lets every message through.", cls.__name__)
-        return cls(config, model_storage, resource, vocabulary)
+        replies = {intent: set(words) for intent, words in stored.get("replies", {}).items()}
+        return cls(config, model_storage, resource, set(stored.get("words", [])), replies)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -162,15 +180,25 @@ class KnownVocabularyGate(CodeFingerprinted, GraphComponent):
             text = message.get(TEXT) or ""
             if not text.strip() or text.startswith("/"):
                 continue
+            current = (message.get(INTENT) or {}).get("name")
+            if current == DEFAULT_NLU_FALLBACK_INTENT_NAME:
+                continue
             spans = [(e["start"], e["end"]) for e in message.get(ENTITIES) or [] if "start" in e]
             share = known_share(text, self.vocabulary, spans)
-            if share is None or share >= threshold:
+            if share is not None and share < threshold:
+                _send_to_fallback(message, share)
                 continue
-            current = message.get(INTENT) or {}
-            if current.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME:
-                continue
-            fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0 - share}
-            message.set(INTENT, fallback, add_to_output=True)
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != fallback["name"]]
-            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+            reply_words = self.reply_vocabularies.get(current)
+            if reply_words:
+                reply_share = known_share(text, reply_words, spans)
+                if reply_share is not None and reply_share < self._config["min_reply_share"]:
+                    _send_to_fallback(message, reply_share)
         return messages
+
+
+def _send_to_fallback(message: Message, share: float) -> None:
+    """``nlu_fallback`` first in the ranking, as the FallbackClassifier puts it."""
+    fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0 - share}
+    message.set(INTENT, fallback, add_to_output=True)
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != fallback["name"]]
+    message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
