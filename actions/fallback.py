@@ -74,11 +74,14 @@ def general_topics() -> list[tuple[str, str]]:
 
 
 def closest_topics(parse_data: dict[str, Any], limit: int = MAX_SUGGESTIONS) -> list[tuple[str, str]]:
-    """(title, payload) of the most likely topics from the classifier and response selector."""
+    """(title, payload) of the most likely topics from the classifier and response selector.
+
+    The human is not a topic here: `with_human_button` always offers it, last.
+    """
     ranking = {r["name"]: r.get("confidence", 0.0) for r in parse_data.get("intent_ranking", [])}
     scored: list[tuple[float, str, str]] = []
     for intent, title in SUGGESTABLE_INTENTS.items():
-        if intent in ranking:
+        if intent in ranking and intent != "request_human":
             scored.append((ranking[intent], title, f"/{intent}"))
     faq_confidence = ranking.get(INTENT_FAQ, 0.0)
     faq_ranking = (parse_data.get("response_selector") or {}).get(INTENT_FAQ, {}).get("ranking", [])

@@ -47,3 +47,19 @@ def test_a_misunderstood_message_gets_the_closest_topics() -> None:
         {"title": "Tìm cơ quan BHXH", "payload": "/find_office"},
         {"title": "Gặp nhân viên hỗ trợ", "payload": "/request_human"},
     ]
+
+
+def test_the_human_button_comes_last_even_when_ranked_first() -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "request_human", "confidence": 0.4},
+        {"name": "check_benefits", "confidence": 0.3},
+        {"name": "find_office", "confidence": 0.2},
+        {"name": "find_facility", "confidence": 0.1},
+    ]
+    assert _buttons("nlu_fallback", ranking) == [
+        {"title": "Xem các khoản hưởng BHXH", "payload": "/check_benefits"},
+        {"title": "Tìm cơ quan BHXH", "payload": "/find_office"},
+        {"title": "Tìm cơ sở khám chữa bệnh BHYT", "payload": "/find_facility"},
+        {"title": "Gặp nhân viên hỗ trợ", "payload": "/request_human"},
+    ]
