@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from vssid.nlu.normalize import normalize_text  # noqa: E402
+from vssid.nlu.normalize import bag_of_words  # noqa: E402
 from vssid.nlu.numbers import find_entities  # noqa: E402
 
 WRITTEN_APART = ROOT / "data" / "nlu" / "written_apart.yml"
@@ -37,10 +37,6 @@ HELD_OUT = [
 IDENTIFIERS = ("bhxh_code", "id_number", "phone", "email")
 OTHER_HOTLINE = re.compile(r"1900\W?(?!9068)\d{4}")
 MARKUP = re.compile(r"[\[\]{}]")
-
-
-def bag(text: str) -> str:
-    return " ".join(sorted(normalize_text(text).split()))
 
 
 def _examples(path: Path) -> list[tuple[str, str]]:
@@ -62,10 +58,10 @@ def _strip_markup(text: str) -> str:
 def known_bags() -> set[str]:
     bags = set()
     for path in [*HELD_OUT, *sorted((ROOT / "data" / "nlu").glob("*.yml"))]:
-        bags |= {bag(_strip_markup(text)) for _label, text in _examples(path)}
+        bags |= {bag_of_words(_strip_markup(text)) for _label, text in _examples(path)}
     for path in sorted(KB_DIR.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        bags |= {bag(str(e)) for e in data.get("examples") or []}
+        bags |= {bag_of_words(str(e)) for e in data.get("examples") or []}
     return bags
 
 
@@ -84,7 +80,7 @@ def select(paths: list[Path], labels: set[str]) -> tuple[dict[str, list[str]], C
     dropped: Counter = Counter()
     for path in paths:
         for label, text in _examples(path):
-            key = bag(text)
+            key = bag_of_words(text)
             if label not in labels:
                 dropped["unknown label"] += 1
             elif not key:

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from vssid.nlu.code_fingerprint import MODEL_CODE  # noqa: E402
+from vssid.nlu.code_fingerprint import MODEL_CODE, files_under  # noqa: E402
 from vssid.nlu.normalize import is_unaccented  # noqa: E402
 
 CODE_INPUTS = MODEL_CODE  # our components and the project code they import
@@ -191,13 +191,9 @@ def fingerprint(config: Path, data: Sequence[Path]) -> str:
     import rasa
 
     digest = hashlib.sha256(rasa.__version__.encode())
-    paths = [config, *data, *(ROOT / p for p in CODE_INPUTS)]
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if file.exists() and "__pycache__" not in file.parts:
-                digest.update(file.name.encode())
-                digest.update(file.read_bytes())
+    for file in files_under([str(config), *map(str, data), *CODE_INPUTS], ROOT):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -127,14 +127,15 @@ def test_the_graph_is_not_empty() -> None:
     assert "vssid.services.records" in IMPORTS["vssid.services.sql_records"][0]
 
 
+def _under(module: str, roots: list[str]) -> bool:
+    """The module's file is one of ``roots`` (project-relative files or folders) or lies in one."""
+    path = SOURCES[module]
+    return any(path == PROJECT_ROOT / root or (PROJECT_ROOT / root) in path.parents for root in roots)
+
+
 def _reached_from(roots: list[str]) -> set[str]:
     """Project modules under the given paths and every project module they import, transitively."""
-    start = {
-        module
-        for module, path in SOURCES.items()
-        for root in roots
-        if path == PROJECT_ROOT / root or (PROJECT_ROOT / root) in path.parents
-    }
+    start = {module for module in SOURCES if _under(module, roots)}
     seen, todo = set(), list(start)
     while todo:
         module = todo.pop()
@@ -143,11 +144,6 @@ def _reached_from(roots: list[str]) -> set[str]:
         seen.add(module)
         todo.extend(name for name in IMPORTS[module][1] if name in SOURCES)
     return seen
-
-
-def _covered(module: str, inputs: list[str]) -> bool:
-    path = SOURCES[module]
-    return any(path == PROJECT_ROOT / p or (PROJECT_ROOT / p) in path.parents for p in inputs)
 
 
 def test_model_fingerprints_cover_the_code_the_components_import() -> None:
@@ -166,4 +162,4 @@ def test_model_fingerprints_cover_the_code_the_components_import() -> None:
     assert "vssid.nlu.tokenizer" in reached
     # Settings give the components only PROJECT_ROOT (where data files are), not what they learn.
     shaping = reached - {"vssid.settings"}
-    assert sorted(m for m in shaping if not _covered(m, inputs)) == []
+    assert sorted(m for m in shaping if not _under(m, inputs)) == []

@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from kb.topics import TOPIC_NAMES
 from vssid.nlu.gazetteer import LocationMatcher
-from vssid.nlu.normalize import is_unaccented, normalize_text
+from vssid.nlu.normalize import bag_of_words, is_unaccented, normalize_text
 from vssid.nlu.numbers import find_entities
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,17 +107,12 @@ def test_test_set_messages_are_unique() -> None:
     assert [t for t, n in counts.items() if n > 1] == []
 
 
-def _bag_of_words(text: str) -> str:
-    """Word-order-insensitive key: a unigram featurizer cannot tell such messages apart."""
-    return " ".join(sorted(normalize_text(text).split()))
-
-
 def test_no_test_message_is_a_training_example() -> None:
-    trained = {_bag_of_words(text): (intent, text, source) for intent, text, source in training_examples()}
+    trained = {bag_of_words(text): (intent, text, source) for intent, text, source in training_examples()}
     leaks = [
-        f"{full_intent(m)}: {m.get('text')!r} ~ {trained[_bag_of_words(m.get('text'))]}"
+        f"{full_intent(m)}: {m.get('text')!r} ~ {trained[bag_of_words(m.get('text'))]}"
         for m in held_out_messages()
-        if _bag_of_words(m.get("text")) in trained
+        if bag_of_words(m.get("text")) in trained
     ]
     assert leaks == [], "test messages also present in training data:\n" + "\n".join(leaks)
 
@@ -127,11 +122,11 @@ def test_no_independent_test_message_is_a_training_example(path: Path) -> None:
     """Blind sets: the failure names only the training example, never the test message."""
     if not path.exists():
         pytest.skip(f"{path.name} not present")
-    held_out = {_bag_of_words(m.get("text")) for m in _read_nlu(path)}
+    held_out = {bag_of_words(m.get("text")) for m in _read_nlu(path)}
     leaks = [
         f"{source}: {text!r}"
         for _intent, text, source in training_examples()
-        if _bag_of_words(text) in held_out
+        if bag_of_words(text) in held_out
     ]
     assert leaks == [], f"training examples that also occur in {path.name}:\n" + "\n".join(leaks)
 

@@ -15,7 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from vssid.settings import PROJECT_ROOT
+
 MODEL_CODE = (
     "vssid/nlu",
     "vssid/data",

@@ -14,7 +14,15 @@ import unicodedata
 
 from vssid.text import fold
 
-__all__ = ["fold", "has_diacritics", "is_unaccented", "normalize_text", "normalize_word", "squeeze_repeats"]
+__all__ = [
+    "bag_of_words",
+    "fold",
+    "has_diacritics",
+    "is_unaccented",
+    "normalize_text",
+    "normalize_word",
+    "squeeze_repeats",
+]
 
 # Letters typed three or more times ("khongggg", "okkkk") carry no meaning.
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
@@ -160,3 +168,8 @@ def is_unaccented(text: str) -> bool:
 def normalize_text(text: str) -> str:
     """Whole-sentence normal form: normalized words joined by single spaces."""
     return " ".join(normalize_word(m.group(0)) for m in WORD_PATTERN.finditer(text))
+
+
+def bag_of_words(text: str) -> str:
+    """Word-order-insensitive normal form: a unigram featurizer cannot tell such messages apart."""
+    return " ".join(sorted(normalize_text(text).split()))
