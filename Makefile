@@ -73,7 +73,8 @@ eval: train ## NLU report (ours vs stock) on NLU=path (default tests/nlu_test.ym
 
 eval-independent: generate ## NLU on the independent sets (aggregate figures only: blind) + off-domain rate
 	$(PY) bench/eval_nlu.py --nlu tests/nlu_test.yml tests/nlu_independent_test.yml tests/nlu_independent_test2.yml \
-	  --offdomain tests/nlu_offdomain_test.yml tests/nlu_offdomain_test2.yml --summary
+	  tests/nlu_independent_test3.yml \
+	  --offdomain tests/nlu_offdomain_test.yml tests/nlu_offdomain_test2.yml tests/nlu_offdomain_test3.yml --summary
 
 BENCH_ARGS ?=
 bench: train db ## Speed targets vs a stock `rasa init` bot it trains once (table; see bench/RESULTS.md)

@@ -1,8 +1,7 @@
 """Checks of the NLU training data (data/nlu/, kb/) and the held-out test set (tests/nlu_test.yml).
 
-The test sets (ours and those written independently: tests/nlu_independent_test.yml with
-tests/nlu_offdomain_test.yml, and TEST2, tests/nlu_independent_test2.yml with
-tests/nlu_offdomain_test2.yml) are only a fair measure if none of their messages is also a training
+The test sets (ours and those written independently: TEST, tests/nlu_independent_test.yml with
+tests/nlu_offdomain_test.yml; TEST2 and TEST3, the same names ending in 2 and 3) are only a fair measure if none of their messages is also a training
 example, so
 messages are compared in the form the tokenizer gives the featurizers (vssid.nlu.normalize):
 case, diacritics, punctuation and whitespace folded, teencode ("ko", "mk", "sdt") expanded;
@@ -38,6 +37,8 @@ INDEPENDENT_SETS = tuple(
         "nlu_offdomain_test.yml",
         "nlu_independent_test2.yml",
         "nlu_offdomain_test2.yml",
+        "nlu_independent_test3.yml",
+        "nlu_offdomain_test3.yml",
     )
 )
 DOMAIN = ROOT / "domain.yml"
