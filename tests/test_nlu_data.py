@@ -1,11 +1,10 @@
 """Checks of the NLU training data (data/nlu/, kb/) and the held-out test set (tests/nlu_test.yml).
 
 The test sets (ours and those written independently: TEST, tests/nlu_independent_test.yml with
-tests/nlu_offdomain_test.yml; TEST2 and TEST3, the same names ending in 2 and 3) are only a fair measure if none of their messages is also a training
-example, so
-messages are compared in the form the tokenizer gives the featurizers (vssid.nlu.normalize):
-case, diacritics, punctuation and whitespace folded, teencode ("ko", "mk", "sdt") expanded;
-the leak check also ignores word order.
+tests/nlu_offdomain_test.yml; TEST2 and TEST3, the same names ending in 2 and 3) are only a fair
+measure if none of their messages is also a training example, so messages are compared in the form
+the tokenizer gives the featurizers (vssid.nlu.normalize): case, diacritics, punctuation and
+whitespace folded, teencode ("ko", "mk", "sdt") expanded; the leak check also ignores word order.
 """
 
 from __future__ import annotations

@@ -1,11 +1,17 @@
 """VietnameseFoldingTokenizer keeps the typed text and offsets and puts the folded form in lemma."""
 
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.utils.io import deep_container_fingerprint
 
-from vssid.nlu.tokenizer import VietnameseFoldingTokenizer, tokenize_text
+from vssid.nlu.tokenizer import FoldedToken, VietnameseFoldingTokenizer, tokenize_text
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _tokenizer() -> VietnameseFoldingTokenizer:
@@ -80,3 +86,32 @@ def test_dates_numbers_and_impossible_scores_are_not_rating_marks(text: str) -> 
 )
 def test_a_day_and_month_is_not_a_score(text: str) -> None:
     assert "sao" not in " ".join(token.lemma for token in tokenize_text(text))
+
+
+def test_a_token_fingerprint_changes_with_each_field_and_only_with_them() -> None:
+    """Rasa's training cache keys hang on these fingerprints: a change must show, a copy must not."""
+    token = tokenize_text("quên mk")[1]
+    same = FoldedToken(token.text, token.start, token.end, lemma=token.lemma)
+    assert same.fingerprint() == token.fingerprint()
+    changed = [
+        FoldedToken("mK", token.start, token.end, lemma=token.lemma),
+        FoldedToken(token.text, token.start + 1, token.end, lemma=token.lemma),
+        FoldedToken(token.text, token.start, token.end + 1, lemma=token.lemma),
+        FoldedToken(token.text, token.start, token.end, lemma="mat khau x"),
+        FoldedToken(token.text, token.start, token.end, data={"pos": "N"}, lemma=token.lemma),
+    ]
+    assert len({token.fingerprint(), *(t.fingerprint() for t in changed)}) == 1 + len(changed)
+
+
+def test_a_message_fingerprint_is_the_same_in_another_process() -> None:
+    """No per-process salt (Python's hash()) in a fingerprint: the cache lives across runs."""
+    script = (
+        "from rasa.shared.utils.io import deep_container_fingerprint as f;"
+        "from vssid.nlu.tokenizer import tokenize_text as t;"
+        "print(f(t('Quên mật khẩu ⭐⭐⭐⭐ rồi')))"
+    )
+    here = deep_container_fingerprint(tokenize_text("Quên mật khẩu ⭐⭐⭐⭐ rồi"))
+    there = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert there.stdout.strip() == here

@@ -9,6 +9,7 @@ folded form keeps every letter, so "đổi" and "doi" become the same feature.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -144,6 +145,7 @@ def has_diacritics(text: str) -> bool:
 KEPT_ACCENTED = frozenset({"còn"})
 
 
+@functools.lru_cache(maxsize=65536)  # pure, and words repeat: the training words 1.0 s -> 0.14 s
 def normalize_word(word: str) -> str:
     """Folded, de-repeated and teencode-expanded form of one word token (may contain spaces).
 

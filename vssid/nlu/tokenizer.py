@@ -5,10 +5,18 @@ exact) and ``lemma`` = the folded, teencode-expanded form from ``vssid.nlu.norma
 ``CountVectorsFeaturizer`` reads ``lemma`` when ``use_lemma: true`` (its default) and ``text`` when
 ``use_lemma: false``, so config.yml can featurize both forms with stock featurizers.
 A rating mark ("⭐⭐⭐⭐", "4/5", "5*") is one token whose lemma is the rating it means ("4 sao").
+
+Tokens are ``FoldedToken``: Rasa fingerprints every node's output in training (its cache keys), and
+its ``Token.fingerprint`` hashes each of a token's five fields and then the list (seven MD5s and
+two JSON dumps per token): the training examples' tokens, after the tokenizer and after each
+featurizer, were a fifth of `rasa train` (py-spy). ``FoldedToken`` gives the same fields as one
+string, which Rasa then hashes with the message's other data: one pass over the training examples'
+text tokens 2.3 s -> 0.2 s.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext
@@ -23,23 +31,31 @@ from vssid.nlu.normalize import WORD_PATTERN, normalize_word
 from vssid.text import fold, rating_marks
 
 
+class FoldedToken(Token):
+    """A Token whose fingerprint is its fields in one string (module docstring)."""
+
+    def fingerprint(self) -> str:
+        data = json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str) if self.data else ""
+        return "\x1f".join((str(self.start), str(self.end), self.text, str(self.lemma), data))
+
+
 def tokenize_text(text: str) -> list[Token]:
     """Word tokens of ``text`` with exact offsets; ``lemma`` holds the normalized form."""
     tokens = [
-        Token(match.group(0), match.start(), match.end(), lemma=normalize_word(match.group(0)))
+        FoldedToken(match.group(0), match.start(), match.end(), lemma=normalize_word(match.group(0)))
         for match in WORD_PATTERN.finditer(text)
     ]
     marks = rating_marks(text)
     if marks:
         # A rating mark is one token read as the words it stands for ("4/5" -> "4 sao").
         tokens = [t for t in tokens if not any(m.start <= t.start < m.end for m in marks)]
-        tokens += [Token(text[m.start : m.end], m.start, m.end, lemma=fold(m.phrase)) for m in marks]
+        tokens += [FoldedToken(text[m.start : m.end], m.start, m.end, lemma=fold(m.phrase)) for m in marks]
         tokens.sort(key=lambda token: token.start)
     if not tokens and text.strip():
         # Only punctuation or emoji ("??", ":)"): keep one token so featurizers see something.
         stripped = text.strip()
         start = text.index(stripped)
-        tokens = [Token(stripped, start, start + len(stripped), lemma=stripped)]
+        tokens = [FoldedToken(stripped, start, start + len(stripped), lemma=stripped)]
     return tokens
 
 
