@@ -101,6 +101,9 @@ def test_a_token_fingerprint_changes_with_each_field_and_only_with_them() -> Non
         FoldedToken(token.text, token.start, token.end, data={"pos": "N"}, lemma=token.lemma),
     ]
     assert len({token.fingerprint(), *(t.fingerprint() for t in changed)}) == 1 + len(changed)
+    # fields are quoted, not just joined: moving text from one field to the next shows too
+    moved = FoldedToken("a", 0, 1, lemma="b', 'c"), FoldedToken("a', 'b", 0, 1, lemma="c")
+    assert moved[0].fingerprint() != moved[1].fingerprint()
 
 
 def test_a_message_fingerprint_is_the_same_in_another_process() -> None:

@@ -11,7 +11,7 @@ its ``Token.fingerprint`` hashes each of a token's five fields and then the list
 two JSON dumps per token): the training examples' tokens, after the tokenizer and after each
 featurizer, were a fifth of `rasa train` (py-spy). ``FoldedToken`` gives the same fields as one
 string, which Rasa then hashes with the message's other data: one pass over the training examples'
-text tokens 2.3 s -> 0.2 s.
+text tokens 1.8 s -> 0.24 s.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class FoldedToken(Token):
 
     def fingerprint(self) -> str:
         data = json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str) if self.data else ""
-        return "\x1f".join((str(self.start), str(self.end), self.text, str(self.lemma), data))
+        return repr((self.start, self.end, self.text, self.lemma, data))  # quoted: unambiguous
 
 
 def tokenize_text(text: str) -> list[Token]:
